@@ -1,0 +1,43 @@
+# cxinsight: two commands do all set-up on a fresh machine (Python 3.11).
+#   make demo   create .venv, install, and run the full analysis of data/sample_interviews
+#   make test   create or reuse .venv, install the dev extra, and run every test and notebook
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
+OUT ?= out/sample_study
+
+.PHONY: demo test bench lint install install-dev clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch is installed first, from the pinned CPU build, so that nothing pulls CUDA packages.
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml constraints.txt
+	$(PIP) torch==2.13.0
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/cxinsight analyse data/sample_interviews --out $(OUT)
+
+test: $(VENV)/.installed-dev
+	$(PY) -m ruff check cxinsight tests benchmarks
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/run.py
+
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check cxinsight tests benchmarks
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""Allow ``python -m cxinsight``."""
+
+from cxinsight.cli import main
+
+raise SystemExit(main())

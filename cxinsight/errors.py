@@ -1,0 +1,76 @@
+"""Errors and warnings raised by cxinsight.
+
+Every error says what was wrong, where, and which call fixes it, in the manner of
+scikit-learn's parameter errors and spaCy's coded errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CxInsightError(Exception):
+    """Base class of every error raised on purpose by cxinsight."""
+
+
+class TranscriptFormatError(CxInsightError, ValueError):
+    """A transcript file could not be parsed.
+
+    Parameters
+    ----------
+    message : str
+        What was expected and what to do about it.
+    path : str or Path, optional
+        The file being read.
+    line : int, optional
+        1-based line number where the problem was found.
+    column : int, optional
+        1-based column, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if line is not None:
+                where += f", line {line}"
+                if column is not None:
+                    where += f", column {column}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class MissingStepError(CxInsightError, RuntimeError):
+    """A pipeline step was called before the step it depends on.
+
+    The message names the call that fixes it, e.g. ``run cx.segment(corpus) first``.
+    """
+
+
+class NotFittedError(CxInsightError, ValueError, AttributeError):
+    """An estimator was used before ``fit``."""
+
+
+class ModelNotFoundError(CxInsightError, FileNotFoundError):
+    """A model (embedding, NER, classifier) could not be found locally.
+
+    cxinsight never downloads models; the message says how to provide one.
+    """
+
+
+class KeyMismatchError(CxInsightError, ValueError):
+    """A re-identification key does not belong to the corpus it is applied to."""
+
+
+class CxInsightWarning(UserWarning):
+    """Warnings about data that was skipped, merged or left out, never silently."""
