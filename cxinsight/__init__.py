@@ -53,6 +53,11 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
+# A function that shares its module's name must be bound eagerly: importing the submodule
+# would otherwise replace the lazy attribute with the module object itself.
+from cxinsight.segment import segment  # noqa: E402, F401
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
@@ -68,4 +73,3 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxinsight.corpus import Corpus  # noqa: F401
-    from cxinsight.segment import segment  # noqa: F401
