@@ -48,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "analyse": "cxinsight.pipeline",
     "export_qdpx": "cxinsight.qda",
     "export_qdc": "cxinsight.qda",
+    "read_codebook": "cxinsight.qda",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
