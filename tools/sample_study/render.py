@@ -1047,9 +1047,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(f"ok: {len(paths)} interview file(s) valid")
         return 0
-    if args.files:
-        print("render uses all interviews; pass no files", file=sys.stderr)
-        return 2
     counts = render_all(args.out, paths)
     print(f"rendered {counts['interviews']} interviews, {counts['turns']} turns, "
           f"{counts['segments']} labelled segments, {counts['pii']} PII rows -> {args.out}")
