@@ -183,6 +183,11 @@ class Interview:
     pii: list[dict]
     turns: list[Turn] = field(default_factory=list)
 
+    @property
+    def keep(self) -> list[str]:
+        """Planted PII strings with spaces: renderers never split them across cues or lines."""
+        return [p["value"] for p in self.pii if " " in p["value"]]
+
     def label_for(self, turn: Turn) -> str:
         """The canonical speaker label of a turn (alias merged into the participant's label)."""
         return self.label_interviewer if turn.who == "interviewer" else self.label_participant
@@ -422,8 +427,23 @@ def turn_times(iv: Interview) -> list[tuple[float, float]]:
     return out
 
 
-def split_chunks(text: str, max_words: int = 16) -> list[str]:
-    """Split text into caption-sized chunks: sentences, long sentences cut every ~max_words."""
+GLUE = "\ue000"  # private-use character that joins the words of a protected string
+
+
+def protect(text: str, keep: list[str]) -> str:
+    """Glue the words of each string in ``keep`` so that cue splitting never cuts through it."""
+    for value in sorted(keep, key=len, reverse=True):
+        if " " in value:
+            text = text.replace(value, value.replace(" ", GLUE))
+    return text
+
+
+def split_chunks(text: str, max_words: int = 16, keep: list[str] = ()) -> list[str]:
+    """Split text into caption-sized chunks: sentences, long sentences cut every ~max_words.
+
+    Strings in ``keep`` (planted PII such as phone numbers) are never split across chunks.
+    """
+    text = protect(text, list(keep))
     chunks: list[str] = []
     for sent in SENTENCE_END.split(text):
         words = sent.split()
@@ -437,7 +457,7 @@ def split_chunks(text: str, max_words: int = 16) -> list[str]:
         size = -(-len(words) // n)
         for k in range(0, len(words), size):
             chunks.append(" ".join(words[k:k + size]))
-    return chunks
+    return [c.replace(GLUE, " ") for c in chunks]
 
 
 def chunk_times(start: float, end: float, chunks: list[str]) -> list[tuple[float, float]]:
@@ -474,11 +494,11 @@ def otter_ts(seconds: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-def wrap_two_lines(text: str, width: int = 42) -> str:
+def wrap_two_lines(text: str, width: int = 42, keep: list[str] = ()) -> str:
     """Wrap subtitle text onto at most two lines, near the middle when it is long."""
     if len(text) <= width:
         return text
-    words = text.split()
+    words = [w.replace(GLUE, " ") for w in protect(text, list(keep)).split()]
     best, best_diff = 1, None
     for k in range(1, len(words)):
         a, b = " ".join(words[:k]), " ".join(words[k:])
@@ -544,7 +564,7 @@ def render_zoom_vtt(iv: Interview) -> bytes:
     out = ["WEBVTT", ""]
     n = 0
     for turn, (start, end) in zip(iv.turns, times):
-        chunks = split_chunks(turn.text)
+        chunks = split_chunks(turn.text, keep=iv.keep)
         for k, (chunk, (a, b)) in enumerate(zip(chunks, chunk_times(start, end, chunks))):
             n += 1
             label = iv.file_label_for(turn)
@@ -558,7 +578,7 @@ def render_teams_vtt(iv: Interview) -> bytes:
     times = turn_times(iv)
     out = ["WEBVTT", ""]
     for ti, (turn, (start, end)) in enumerate(zip(iv.turns, times)):
-        chunks = split_chunks(turn.text, max_words=20)
+        chunks = split_chunks(turn.text, max_words=20, keep=iv.keep)
         uid = stable_hex(iv.interview_id, str(ti), n=32)
         uid = f"{uid[:8]}-{uid[8:12]}-{uid[12:16]}-{uid[16:20]}-{uid[20:]}"
         for k, (chunk, (a, b)) in enumerate(zip(chunks, chunk_times(start, end, chunks))):
@@ -579,7 +599,7 @@ def render_stream_vtt(iv: Interview) -> bytes:
     prev = None
     changes = 0
     for ti, (turn, (start, end)) in enumerate(zip(iv.turns, times)):
-        chunks = split_chunks(turn.text, max_words=18)
+        chunks = split_chunks(turn.text, max_words=18, keep=iv.keep)
         label = iv.file_label_for(turn)
         for k, (chunk, (a, b)) in enumerate(zip(chunks, chunk_times(start, end, chunks))):
             text = vtt_escape(chunk)
@@ -601,10 +621,10 @@ def render_srt(iv: Interview) -> bytes:
     blocks = []
     n = 0
     for turn, (start, end) in zip(iv.turns, times):
-        chunks = split_chunks(turn.text, max_words=14)
+        chunks = split_chunks(turn.text, max_words=14, keep=iv.keep)
         for chunk, (a, b) in zip(chunks, chunk_times(start, end, chunks)):
             n += 1
-            text = wrap_two_lines(f"{iv.file_label_for(turn)}: {chunk}")
+            text = wrap_two_lines(f"{iv.file_label_for(turn)}: {chunk}", keep=iv.keep)
             blocks.append(f"{n}\n{hms(a, ',')} --> {hms(b, ',')}\n{text}")
     return "\n\n".join(blocks).encode("utf-8")  # no final newline, as many tools write it
 
