@@ -1,0 +1,468 @@
+"""Assign a journey stage to every segment, the way a researcher would.
+
+Four kinds of evidence are combined into one score per segment and stage:
+
+(a) **the interviewer's question**: interview guides follow the journey, so the question that
+    precedes an answer says a lot about the stage of the answer;
+(b) **the segment's own words**: similarity of its (cached) embedding to each stage's
+    description and example phrases;
+(c) **its place in the interview**: stages mostly move forward, so a hidden-Markov model over
+    each interview (forward-backward for confidences, Viterbi for the path) smooths the
+    sequence, allowing a penalised step back when a participant recalls an earlier stage;
+(d) **keyword rules**: regular expressions from the journey map and from the researcher.
+
+Segments that no stage explains well (small talk, back-channels, low confidence) are left
+without a stage (``<NA>``) rather than forced into one. A manual ``stage`` column always wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxinsight.corpus import Corpus
+from cxinsight.errors import MissingStepError
+from cxinsight.journey.maps import NO_STAGE_VALUES, JourneyError, JourneyMap
+
+#: Generic small talk of research interviews: what an interview sounds like off the journey.
+SMALL_TALK = (
+    "Thanks for taking the time to talk to me today.",
+    "Before we start, could you tell me a little bit about yourself?",
+    "I live with my partner and the kids and I work full time.",
+    "Can you hear me okay? Let me know if the connection drops.",
+    "Is there anything else you'd like to add before we finish?",
+    "No, I think that's everything, thanks for having me.",
+    "It was lovely talking to you, have a good rest of your day.",
+    "We'll send you the voucher for taking part by email.",
+)
+
+#: Value of ``stage_source`` for each way a stage can be set.
+SOURCE_MANUAL = "manual"
+SOURCE_MODEL = "model"
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """Weights and sequence parameters of :func:`assign_stages` (documented defaults).
+
+    Attributes
+    ----------
+    temperature : float
+        Cosine similarities are divided by this before being combined (smaller = sharper).
+    similarity_weight, question_weight, keyword_weight : float
+        Weight of evidence (b), (a) and (d). A weight of 0 switches that evidence off.
+    small_talk_bias : float
+        Score offset of the off-journey (small talk) state, in temperature units.
+    stay_turn, stay_segment : float
+        Probability of staying in the same stage at a new turn / within a turn.
+    back_penalty : float
+        How much less likely a step back is than a step forward (ratio, > 1).
+    skip_decay : float
+        Factor per extra stage skipped when moving forward by more than one stage.
+    """
+
+    temperature: float = 0.05
+    similarity_weight: float = 1.0
+    question_weight: float = 1.0
+    keyword_weight: float = 1.0
+    small_talk_bias: float = 0.0
+    stay_turn: float = 0.85
+    stay_segment: float = 0.97
+    back_penalty: float = 8.0
+    skip_decay: float = 0.3
+
+
+def _keyword_patterns(
+    journey: JourneyMap, extra: Mapping[str, Sequence[str]] | None
+) -> list[list[re.Pattern]]:
+    extra = dict(extra or {})
+    unknown = sorted(set(extra) - set(journey.names))
+    if unknown:
+        raise JourneyError(
+            f"keywords name stage(s) {unknown} that are not in the journey; stages are "
+            f"{journey.names}."
+        )
+    out = []
+    for st in journey.stages:
+        pats = list(st.keywords) + [str(p) for p in extra.get(st.name, ())]
+        compiled = []
+        for p in pats:
+            try:
+                compiled.append(re.compile(rf"(?<!\w)(?:{p})(?!\w)", re.IGNORECASE))
+            except re.error as err:
+                raise JourneyError(
+                    f"keyword {p!r} for stage {st.name!r} is not a valid regular expression: {err}."
+                ) from err
+        out.append(compiled)
+    return out
+
+
+def _keyword_hits(texts: Sequence[str], patterns: list[list[re.Pattern]]) -> np.ndarray:
+    hits = np.zeros((len(texts), len(patterns)), dtype=np.float64)
+    for i, text in enumerate(texts):
+        for k, pats in enumerate(patterns):
+            n = sum(1 for p in pats if p.search(text))
+            hits[i, k] = min(n, 2)
+    return hits
+
+
+def _prototype_scores(emb: np.ndarray, proto: np.ndarray, owners: np.ndarray, k: int) -> np.ndarray:
+    """Score each row of ``emb`` against each of ``k`` groups of prototype vectors.
+
+    The score of a group is the mean of the best match and the mean match, which rewards a
+    close example without letting one odd example dominate.
+    """
+    sims = emb @ proto.T
+    out = np.zeros((len(emb), k), dtype=np.float64)
+    for s in range(k):
+        cols = sims[:, owners == s]
+        out[:, s] = 0.5 * cols.max(axis=1) + 0.5 * cols.mean(axis=1)
+    return out
+
+
+def _transition_matrix(k: int, stay: float, back_penalty: float, skip_decay: float) -> np.ndarray:
+    """Log transition matrix over ``k`` stages plus a last off-journey state."""
+    n = k + 1
+    a = np.zeros((n, n))
+    for i in range(k):
+        for j in range(k):
+            if j == i:
+                a[i, j] = stay
+            elif j > i:
+                a[i, j] = (1 - stay) * skip_decay ** (j - i - 1)
+            else:
+                a[i, j] = (1 - stay) / back_penalty * skip_decay ** (i - j - 1)
+        a[i, k] = (1 - stay) * 0.1
+    # from small talk: anywhere, slightly favouring staying
+    a[k, :k] = (1 - stay) / k
+    a[k, k] = stay
+    a = a / a.sum(axis=1, keepdims=True)
+    return np.log(a)
+
+
+def _forward_backward(emis: np.ndarray, new_turn: np.ndarray, trans: tuple[np.ndarray, np.ndarray],
+                      log_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior marginals and Viterbi path of a chain with per-step transition choice.
+
+    ``trans[0]`` applies within a turn, ``trans[1]`` at a new turn.
+    """
+    from scipy.special import logsumexp
+
+    t_len, n = emis.shape
+    fwd = np.zeros((t_len, n))
+    bwd = np.zeros((t_len, n))
+    vit = np.zeros((t_len, n))
+    back = np.zeros((t_len, n), dtype=np.int64)
+    fwd[0] = log_start + emis[0]
+    vit[0] = fwd[0]
+    for t in range(1, t_len):
+        a = trans[int(new_turn[t])]
+        fwd[t] = logsumexp(fwd[t - 1][:, None] + a, axis=0) + emis[t]
+        cand = vit[t - 1][:, None] + a
+        back[t] = cand.argmax(axis=0)
+        vit[t] = cand.max(axis=0) + emis[t]
+    for t in range(t_len - 2, -1, -1):
+        a = trans[int(new_turn[t + 1])]
+        bwd[t] = logsumexp(a + (emis[t + 1] + bwd[t + 1])[None, :], axis=1)
+    post = fwd + bwd
+    post = np.exp(post - logsumexp(post, axis=1, keepdims=True))
+    path = np.zeros(t_len, dtype=np.int64)
+    path[-1] = int(vit[-1].argmax())
+    for t in range(t_len - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return post, path
+
+
+def _manual_stages(segments: pd.DataFrame, turns: pd.DataFrame, journey: JourneyMap) -> pd.Series:
+    """Return the manual stage of each segment: a stage name, ``""`` (manually none) or NA."""
+    manual = pd.Series(pd.NA, index=segments.index, dtype="object")
+    if "stage" in segments.columns:
+        values = segments["stage"]
+        if "stage_source" in segments.columns:  # a previous assign_stages run: keep only manual
+            values = values.where(segments["stage_source"] == SOURCE_MANUAL)
+        manual = values.astype("object")
+    elif "stage" in turns.columns:
+        key = turns[["interview_id", "turn", "stage"]].drop_duplicates(["interview_id", "turn"])
+        merged = segments[["interview_id", "turn"]].merge(key, on=["interview_id", "turn"],
+                                                          how="left")
+        manual = pd.Series(merged["stage"].to_numpy(dtype=object), index=segments.index)
+    norm = pd.Series(
+        [pd.NA if pd.isna(v) else str(v).strip().lower() for v in manual],
+        index=segments.index, dtype="object",
+    )
+    norm = norm.map(lambda v: "" if (not pd.isna(v) and v in NO_STAGE_VALUES) else v)
+    bad = norm[norm.notna() & (norm != "") & ~norm.isin(journey.names)]
+    if len(bad):
+        examples = ", ".join(
+            f"{segments.at[i, 'segment_id'] if 'segment_id' in segments else i}={v!r}"
+            for i, v in bad.head(3).items()
+        )
+        raise JourneyError(
+            f"The manual 'stage' column has {len(bad)} value(s) that are not stages of the "
+            f"journey {journey.name!r} ({examples}); stages are {journey.names} "
+            "(use 'none' or leave empty for no stage). Rename them, or pass a journey that has "
+            "them: cx.assign_stages(corpus, journey=cx.JourneyMap.from_yaml('my_journey.yaml'))."
+        )
+    return norm
+
+
+def _question_index(seg: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
+    """For each segment, the row positions of the interviewer question before its turn.
+
+    Returns an array of object lists: positions of the question segments (those ending in
+    a question mark when there are any, else every usable segment of that interviewer turn).
+    """
+    out = np.empty(len(seg), dtype=object)
+    last_q: list[int] = []
+    current_iid = None
+    roles = seg["role"].to_numpy()
+    texts = seg["text"].astype(str).to_numpy()
+    iids = seg["interview_id"].to_numpy()
+    turns = seg["turn"].to_numpy()
+    i = 0
+    n = len(seg)
+    while i < n:
+        j = i
+        while j < n and iids[j] == iids[i] and turns[j] == turns[i]:
+            j += 1
+        if iids[i] != current_iid:
+            current_iid, last_q = iids[i], []
+        for r in range(i, j):
+            out[r] = last_q
+        if roles[i] == "interviewer":
+            rows = [r for r in range(i, j) if usable[r]]
+            if rows:
+                qs = [r for r in rows if "?" in texts[r]]
+                last_q = qs or rows
+        i = j
+    return out
+
+
+def assign_stages(
+    corpus: Corpus,
+    journey: JourneyMap | Mapping | Sequence | str | Path | None = None,
+    *,
+    keywords: Mapping[str, Sequence[str]] | None = None,
+    min_confidence: float = 0.5,
+    use_question: bool = True,
+    use_similarity: bool = True,
+    use_sequence: bool = True,
+    use_keywords: bool = True,
+    settings: StageSettings | Mapping[str, Any] | None = None,
+    model: str | Path | None = None,
+) -> Corpus:
+    """Add ``stage``, ``stage_confidence`` and ``stage_source`` to the segments.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A segmented and embedded corpus (``cx.segment`` then ``cx.embed``).
+    journey : JourneyMap, dict, list or path, optional
+        The journey; default :meth:`JourneyMap.default` (discovery ... renewal).
+    keywords : dict of stage -> list of str, optional
+        Extra keyword rules (case-insensitive regular expressions, matched on word
+        boundaries), added to the journey's own keywords.
+    min_confidence : float, default 0.5
+        Segments whose best stage has a lower posterior probability get ``stage`` <NA>.
+    use_question, use_similarity, use_sequence, use_keywords : bool, default True
+        Switch each kind of evidence on or off (used by the ablation benchmark).
+    settings : StageSettings or dict, optional
+        Weights and sequence parameters; see :class:`StageSettings`.
+    model : str or path, optional
+        The embedding model used by ``cx.embed`` when it was not the default (stage
+        descriptions must be embedded with the same model).
+
+    Returns
+    -------
+    Corpus
+        A new corpus whose segments carry:
+
+        - ``stage``: a stage name, or <NA> for back-channels, small talk and segments no stage
+          explains with at least ``min_confidence``;
+        - ``stage_confidence``: posterior probability of the assigned stage (of the best stage
+          when ``stage`` is <NA>); 1.0 for manual stages;
+        - ``stage_source``: ``"manual"`` or ``"model"``.
+
+        Interviewer segments get the stage of their question too (useful for reading a
+        transcript); curves and moments only use participant segments.
+
+    Notes
+    -----
+    A ``stage`` column already present in the segments (or in the turns, copied by
+    ``cx.segment``) is manual: its non-empty values are kept as they are, with confidence 1,
+    and anchor the sequence model for their neighbours. ``none`` means "manually no stage".
+    On a corpus that went through ``assign_stages`` before, only rows whose ``stage_source``
+    is ``"manual"`` are treated as manual.
+    """
+    seg = corpus.require("segments", ["interview_id", "turn", "role", "text"], "cx.segment(corpus)")
+    if corpus.embeddings is None:
+        raise MissingStepError(
+            "assign_stages compares segments with the stage descriptions using the segment "
+            "embeddings, and the corpus has none yet. Run `cx.embed(corpus)` first."
+        )
+    if not 0 <= float(min_confidence) <= 1:
+        raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence!r}.")
+    journey = JourneyMap.coerce(journey)
+    if settings is None:
+        cfg = StageSettings()
+    elif isinstance(settings, StageSettings):
+        cfg = settings
+    else:
+        unknown = sorted(set(settings) - set(StageSettings.__dataclass_fields__))
+        if unknown:
+            raise TypeError(
+                f"Unknown stage setting(s) {unknown}; known: {sorted(StageSettings.__dataclass_fields__)}."
+            )
+        cfg = StageSettings(**dict(settings))
+    patterns = _keyword_patterns(journey, keywords)
+    manual = _manual_stages(seg, corpus.turns, journey)
+
+    k = len(journey)
+    texts = seg["text"].fillna("").astype(str).tolist()
+    emb = np.asarray(corpus.embeddings, dtype=np.float32)
+    backchannel = (
+        seg["is_backchannel"].fillna(False).astype(bool).to_numpy()
+        if "is_backchannel" in seg.columns else np.zeros(len(seg), dtype=bool)
+    )
+    roles = seg["role"].astype(str).to_numpy()
+    usable = ~backchannel & np.array([bool(t.strip()) for t in texts])
+
+    # ---- stage prototypes, embedded with the corpus's model (cached on disk)
+    from cxinsight.embeddings import encode
+
+    answer_texts, answer_owner, question_texts, question_owner = [], [], [], []
+    for s, st in enumerate(journey.stages):
+        for t in st.texts():
+            answer_texts.append(t)
+            answer_owner.append(s)
+        for t in (st.description, *st.questions):
+            question_texts.append(t)
+            question_owner.append(s)
+    for t in SMALL_TALK:
+        answer_texts.append(t)
+        answer_owner.append(k)
+        question_texts.append(t)
+        question_owner.append(k)
+    proto = encode(answer_texts + question_texts, model)
+    if proto.shape[1] != emb.shape[1]:
+        raise ValueError(
+            f"The corpus embeddings have {emb.shape[1]} dimensions but the stage descriptions "
+            f"were embedded with {proto.shape[1]}: pass the model used by cx.embed, e.g. "
+            "cx.assign_stages(corpus, model='/path/to/model')."
+        )
+    a_proto, q_proto = proto[: len(answer_texts)], proto[len(answer_texts):]
+    own = _prototype_scores(emb, a_proto, np.asarray(answer_owner), k + 1) / cfg.temperature
+    asq = _prototype_scores(emb, q_proto, np.asarray(question_owner), k + 1) / cfg.temperature
+    own[:, k] += cfg.small_talk_bias
+    asq[:, k] += cfg.small_talk_bias
+    kw = np.zeros((len(seg), k + 1))
+    if use_keywords and cfg.keyword_weight:
+        kw[:, :k] = _keyword_hits(texts, patterns)
+
+    # ---- combine the evidence into emission scores (log-potentials)
+    is_int = roles == "interviewer"
+    emis = np.zeros((len(seg), k + 1))
+    if use_similarity:
+        emis[~is_int] += cfg.similarity_weight * own[~is_int]
+    if use_question:
+        emis[is_int] += cfg.question_weight * asq[is_int]
+        qidx = _question_index(seg, usable)
+        for i in np.flatnonzero(~is_int):
+            rows = qidx[i]
+            if rows:
+                emis[i] += cfg.question_weight * asq[rows].mean(axis=0)
+    emis += cfg.keyword_weight * kw
+    if not use_similarity and not use_question and not (use_keywords and cfg.keyword_weight):
+        raise ValueError("At least one kind of evidence must be switched on.")
+
+    # manual anchors: force the manual state
+    is_manual = manual.notna().to_numpy()
+    for i in np.flatnonzero(is_manual):
+        v = manual.iat[i]
+        state = k if v == "" else journey.index(v)
+        emis[i] = -1e6
+        emis[i, state] = 0.0
+
+    in_seq = (usable if use_question else usable & ~is_int) | is_manual
+
+    post = np.zeros((len(seg), k + 1))
+    path = np.full(len(seg), -1, dtype=np.int64)
+    iids = seg["interview_id"].to_numpy()
+    turns = seg["turn"].to_numpy()
+    trans = (
+        _transition_matrix(k, cfg.stay_segment, cfg.back_penalty, cfg.skip_decay),
+        _transition_matrix(k, cfg.stay_turn, cfg.back_penalty, cfg.skip_decay),
+    )
+    log_start = np.log(np.r_[np.full(k, 0.5 / k), 0.5])
+    order = np.arange(len(seg))
+    for iid in pd.unique(iids):
+        rows = order[(iids == iid) & in_seq]
+        if len(rows) == 0:
+            continue
+        rows = rows[np.lexsort((seg["sentence"].to_numpy()[rows] if "sentence" in seg else rows,
+                                turns[rows]))]
+        e = emis[rows]
+        if use_sequence:
+            new_turn = np.r_[True, turns[rows][1:] != turns[rows][:-1]]
+            p, pth = _forward_backward(e, new_turn, trans, log_start)
+        else:
+            z = e - e.max(axis=1, keepdims=True)
+            p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            pth = p.argmax(axis=1)
+        post[rows] = p
+        path[rows] = pth
+
+    names = np.array(journey.names + [""], dtype=object)
+    stage = pd.Series(pd.NA, index=seg.index, dtype="object")
+    conf = np.zeros(len(seg))
+    assigned = path >= 0
+    best_stage = post[:, :k].argmax(axis=1) if k else np.zeros(len(seg), dtype=int)
+    for i in np.flatnonzero(assigned):
+        st = path[i]
+        if st < k:
+            conf[i] = post[i, st]
+            if conf[i] >= min_confidence:
+                stage.iat[i] = names[st]
+        else:
+            conf[i] = post[i, best_stage[i]]
+    # manual values always win
+    for i in np.flatnonzero(is_manual):
+        v = manual.iat[i]
+        stage.iat[i] = pd.NA if v == "" else v
+        conf[i] = 1.0
+    source = np.where(is_manual, SOURCE_MANUAL, SOURCE_MODEL)
+
+    out = seg.copy()
+    out["stage"] = pd.array(stage.tolist(), dtype="string")
+    out["stage_confidence"] = np.round(conf, 4)
+    out["stage_source"] = pd.array(source.tolist(), dtype="string")
+
+    part = out[out["role"] == "participant"]
+    meta = dict(corpus.meta)
+    meta["stages"] = {
+        "journey": journey.name,
+        "stages": journey.names,
+        "counts": {n: int((part["stage"] == n).sum()) for n in journey.names},
+        "participant_segments": len(part),
+        "no_stage": int(part["stage"].isna().sum()),
+        "manual": int(is_manual.sum()),
+        "min_confidence": float(min_confidence),
+    }
+    meta["journey"] = journey.to_dict()
+    params = {
+        "journey": journey.to_dict(),
+        "keywords": {k_: list(v) for k_, v in (keywords or {}).items()},
+        "min_confidence": float(min_confidence),
+        "use_question": use_question,
+        "use_similarity": use_similarity,
+        "use_sequence": use_sequence,
+        "use_keywords": use_keywords,
+        "settings": asdict(cfg),
+    }
+    return corpus.with_step("assign_stages", params, segments=out, meta=meta)
