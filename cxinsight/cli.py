@@ -1,39 +1,283 @@
-"""The ``cxinsight`` command line."""
+"""The ``cxinsight`` command line.
+
+``cxinsight analyse DIR --out OUT`` runs the whole analysis and writes the report, the exports and
+the saved corpus to ``OUT``; ``read``, ``anonymise``, ``themes`` and ``report`` expose single steps
+for scripting. Bad input ends with exit status 2 and a one-line reason on stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+class InputError(Exception):
+    """Bad command-line input, reported in one line."""
+
+
+def _common_input(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="A transcript file or a folder of transcripts (read recursively).")
+    p.add_argument("--manifest", metavar="F",
+                   help="CSV/XLSX with one row per interview: its id and metadata such as segment, "
+                        "nps, nps_group (used for group comparisons).")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``cxinsight`` command."""
     parser = argparse.ArgumentParser(
         prog="cxinsight",
-        description="Offline analysis of customer interviews: themes, emotions, journey curves.",
+        description="Offline analysis of customer interviews: pseudonymisation, themes, emotions, "
+                    "journey emotion curves, insights and a shareable report. Nothing is sent "
+                    "over the network.",
+        epilog="Example: cxinsight analyse data/sample_interviews --out out/sample_study",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("analyse", help="Run the full analysis of a folder of transcripts.")
-    p.add_argument("path", help="A transcript file or a folder of transcripts.")
-    p.add_argument("--out", required=True, help="Folder to write the results to.")
-    p.add_argument("--manifest", help="CSV/XLSX with one row per interview (segment, NPS, ...).")
+    parser.add_argument("--debug", action="store_true", help="Show full tracebacks on errors.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("analyse", help="Run the full analysis and write report, exports and corpus.",
+                       description="Read, segment, pseudonymise, embed, tag emotions, find themes, "
+                                   "assign journey stages, synthesise insights; write OUT/report.html, "
+                                   "OUT/report.md, OUT/exports/ and OUT/corpus/.")
+    _common_input(p)
+    p.add_argument("--out", required=True, metavar="OUT", help="Folder to write the results to.")
+    p.add_argument("--journey", metavar="F", help="YAML/JSON file with a custom journey (stages, "
+                                                   "descriptions, example phrases).")
+    p.add_argument("--codebook", metavar="F", help="CSV/YAML codebook of themes to guide theme "
+                                                    "extraction.")
+    p.add_argument("--no-anonymise", action="store_true",
+                   help="Do not pseudonymise (only for data that is already anonymous).")
+    p.add_argument("--key", metavar="PATH",
+                   help="Save the re-identification key to PATH (must be outside OUT; never "
+                        "overwritten). Without it no key is kept.")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="Random seed (default 0).")
+    p.add_argument("--no-xlsx", action="store_true", help="Skip the Excel workbook export.")
+    p.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+    p = sub.add_parser("read", help="Read transcripts and print a summary per interview.",
+                       description="Read transcripts and print the corpus summary (formats, "
+                                   "speakers, turns, words, skipped files).")
+    _common_input(p)
+    p.add_argument("--save", metavar="DIR", help="Also save the corpus (Parquet) to DIR.")
+
+    p = sub.add_parser("anonymise", help="Pseudonymise transcripts; save corpus and text files.",
+                       description="Read, segment and pseudonymise; save the corpus to OUT/corpus "
+                                   "and the pseudonymised transcripts to OUT/transcripts.")
+    _common_input(p)
+    p.add_argument("--out", required=True, metavar="OUT", help="Folder to write to.")
+    p.add_argument("--key", metavar="PATH", help="Save the re-identification key to PATH (outside OUT).")
+
+    p = sub.add_parser("themes", help="Find themes and print them.",
+                       description="Read, segment, pseudonymise, embed and extract themes; print the "
+                                   "theme table (label, participants, quotes).")
+    _common_input(p)
+    p.add_argument("--codebook", metavar="F", help="Codebook of themes to guide extraction.")
+    p.add_argument("--no-anonymise", action="store_true", help="Do not pseudonymise first.")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="Random seed (default 0).")
+    p.add_argument("--csv", metavar="F", help="Also write the theme table to this CSV file.")
+
+    p = sub.add_parser("report", help="Write the report of a saved, analysed corpus.",
+                       description="Load a corpus saved by `cxinsight analyse` (OUT/corpus) and "
+                                   "write the HTML report and its Markdown twin.")
+    p.add_argument("corpus", help="Folder of a saved corpus (OUT/corpus).")
+    p.add_argument("--out", required=True, metavar="FILE", help="report.html path or a folder.")
+    p.add_argument("--title", help="Title of the report.")
     return parser
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def _existing(path: str, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} {path} does not exist.")
+    return p
+
+
+def _check_transcripts(path: Path) -> None:
+    if path.is_dir() and not any(f.is_file() for f in path.rglob("*")):
+        raise InputError(f"no transcripts found in {path}: the folder is empty.")
+
+
+def _key_outside(key: str | None, out: Path) -> None:
+    if key is None:
+        return
+    k = Path(key).resolve()
+    o = out.resolve()
+    if k == o or o in k.parents:
+        raise InputError(f"--key {key} is inside the output folder {out}; keep the re-identification "
+                         "key apart from the results (e.g. --key ~/keys/study.key).")
+    if k.exists():
+        raise InputError(f"--key {key} already exists; keys are never overwritten. Choose a new path.")
+
+
+def _note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    import cxinsight as cx
+    from cxinsight.export import export
+
+    path = _existing(args.path, "input")
+    _check_transcripts(path)
+    if args.manifest:
+        _existing(args.manifest, "manifest")
+    for opt in ("journey", "codebook"):
+        if getattr(args, opt):
+            _existing(getattr(args, opt), f"--{opt} file")
+    out = Path(args.out)
+    _key_outside(args.key, out)
+    t0 = time.perf_counter()
+    corpus = cx.analyse(
+        path, manifest=args.manifest, journey=args.journey, codebook=args.codebook,
+        anonymise=not args.no_anonymise, seed=args.seed, key_path=args.key,
+        progress=not args.quiet,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    corpus.save(out / "corpus", overwrite=True)
+    export(corpus, out / "exports", xlsx=not args.no_xlsx)
+    report = cx.write_report(corpus, out / "report.html", seed=args.seed)
+    secs = time.perf_counter() - t0
+    print(corpus)
+    ins = corpus.tables.get("insights")
+    if ins is not None and len(ins):
+        print("\nTop insights:")
+        for s in ins["statement"].head(3):
+            print(f"  - {s}")
+    print(f"\nAnalysed {corpus.n_interviews} interviews in {secs:.1f} s.")
+    if not args.no_anonymise:
+        print(f"Re-identification key: {args.key}" if args.key else
+              "No re-identification key kept (pass --key PATH outside the output folder to keep one).")
+    print(f"Exports: {out / 'exports'}")
+    print(f"Report: {report}")
+    return 0
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import cxinsight as cx
+
+    path = _existing(args.path, "input")
+    _check_transcripts(path)
+    if args.manifest:
+        _existing(args.manifest, "manifest")
+    corpus = cx.read(path, manifest=args.manifest)
+    if corpus.turns.empty:
+        raise InputError(f"no transcripts found in {path}.")
+    print(corpus)
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        print()
+        print(corpus.summary().to_string(index=False))
+    for s in corpus.meta.get("skipped", []):
+        print(f"skipped: {s.get('path')}: {s.get('reason')}")
+    if args.save:
+        corpus.save(args.save, overwrite=True)
+        print(f"Saved corpus to {args.save}")
+    return 0
+
+
+def cmd_anonymise(args: argparse.Namespace) -> int:
+    import cxinsight as cx
+    from cxinsight.export import export_transcripts
+
+    path = _existing(args.path, "input")
+    _check_transcripts(path)
+    if args.manifest:
+        _existing(args.manifest, "manifest")
+    out = Path(args.out)
+    _key_outside(args.key, out)
+    corpus = cx.segment(cx.read(path, manifest=args.manifest))
+    corpus, key = cx.anonymise(corpus)
+    if args.key:
+        key.save(args.key)
+    out.mkdir(parents=True, exist_ok=True)
+    corpus.save(out / "corpus", overwrite=True)
+    export_transcripts(corpus, out / "transcripts")
+    print(corpus)
+    print(f"Pseudonymised transcripts: {out / 'transcripts'}")
+    print(f"Key: {args.key}" if args.key else "No key kept (pass --key PATH to keep one).")
+    return 0
+
+
+def cmd_themes(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import cxinsight as cx
+
+    path = _existing(args.path, "input")
+    _check_transcripts(path)
+    if args.manifest:
+        _existing(args.manifest, "manifest")
+    if args.codebook:
+        _existing(args.codebook, "--codebook file")
+    corpus = cx.analyse(path, manifest=args.manifest, codebook=args.codebook,
+                        anonymise=not args.no_anonymise, seed=args.seed, emotions=False,
+                        stages=False, curve=False, moments=False, insights=False,
+                        opportunities=False)
+    table = corpus.tables.get("themes")
+    if table is None:
+        raise InputError("no theme table was produced (is cxinsight.themes installed?).")
+    with pd.option_context("display.width", 160, "display.max_colwidth", 60, "display.max_columns", 12):
+        cols = [c for c in table.columns if c not in ("embedding", "quotes", "representative_docs")]
+        print(table[cols].to_string(index=False))
+    if args.csv:
+        from cxinsight.export import flatten_for_export
+
+        flatten_for_export(table).to_csv(args.csv, index=False)
+        print(f"Saved theme table to {args.csv}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import cxinsight as cx
+
+    src = _existing(args.corpus, "corpus folder")
+    corpus = cx.Corpus.load(src)
+    path = cx.write_report(corpus, args.out, title=args.title)
+    print(f"Report: {path}")
+    return 0
+
+
+COMMANDS = {"analyse": cmd_analyse, "read": cmd_read, "anonymise": cmd_anonymise,
+            "themes": cmd_themes, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
-    if args.command == "analyse":
-        import cxinsight as cx
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from cxinsight.errors import CxInsightError, CxInsightWarning
 
-        try:
-            corpus = cx.read(args.path, manifest=args.manifest)
-        except (OSError, ValueError) as err:
-            print(f"cxinsight: error: {err}", file=sys.stderr)
-            return 2
-        corpus = cx.segment(corpus)
-        print(corpus)
-        corpus.save(args.out, overwrite=True)
-        print(f"Saved corpus to {args.out}")
-    return 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", CxInsightWarning)
+            return COMMANDS[args.command](args)
+    except (InputError, CxInsightError, FileNotFoundError, FileExistsError, NotADirectoryError,
+            PermissionError, ValueError, TypeError, UnicodeError) as err:
+        if args.debug:
+            raise
+        print(f"cxinsight: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # pragma: no cover
+        print("cxinsight: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug, not bad input: still one line unless --debug
+        if args.debug:
+            raise
+        print(f"cxinsight: error: {type(err).__name__}: {_one_line(err)} (run with --debug for "
+              "the traceback)", file=sys.stderr)
+        return EXIT_FAILED
