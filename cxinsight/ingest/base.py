@@ -1,0 +1,196 @@
+"""Building blocks shared by the readers: utterances, timestamps and speaker labels.
+
+Every reader turns a file into a list of :class:`Utterance` (a speaker label or ``None`` for
+"same speaker as before", times, text, the line it came from). :mod:`cxinsight.ingest.reader`
+then merges aliases, joins consecutive utterances of one speaker into turns and assigns roles,
+the same way for every format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Utterance",
+    "Document",
+    "parse_timestamp",
+    "split_label",
+    "looks_like_name",
+    "label_key",
+]
+
+
+@dataclass
+class Utterance:
+    """One piece of speech as found in a file, before turns are merged.
+
+    Attributes
+    ----------
+    speaker : str or None
+        The label as written, or ``None`` when the piece continues the previous speaker.
+    text : str
+        The words, timestamps and markup removed.
+    start, end : float or None
+        Seconds from the start of the recording.
+    line : int
+        1-based line (or row, or paragraph) number in the file.
+    new_turn : bool
+        Start a new turn even if the speaker is unchanged (``>>`` with no name).
+    extra : dict, optional
+        Extra columns for the turns table (``question`` in survey mode).
+    """
+
+    speaker: str | None
+    text: str
+    start: float | None = None
+    end: float | None = None
+    line: int = 0
+    new_turn: bool = False
+    extra: dict[str, Any] | None = None
+
+
+@dataclass
+class Document:
+    """The utterances of one interview read from a file.
+
+    Attributes
+    ----------
+    utterances : list of Utterance
+    format : str
+        Format name reported in ``meta["files"]`` (``text``, ``vtt-zoom``, ...).
+    interview_id : str, optional
+        Set by readers that hold several interviews per file (survey rows); otherwise the
+        interview id comes from the file path.
+    participant : dict, optional
+        Metadata of the interview found in the file itself (survey ratings).
+    info : dict
+        Extra facts about the file for ``meta["files"]`` (layout, preamble lines, ...).
+    """
+
+    utterances: list[Utterance]
+    format: str
+    interview_id: str | None = None
+    participant: dict[str, Any] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- timestamps
+#: ``H:MM:SS.fff``, ``MM:SS``, ``0:0:0.570`` (Teams), ``00:00:01,000`` (SRT). No nested
+#: quantifiers, so matching is linear.
+TIME = r"\d{1,3}:\d{1,2}(?::\d{1,2})?(?:[.,]\d{1,6})?"
+_TIME_FULL = re.compile(TIME + r"\Z")
+
+
+def parse_timestamp(value: str) -> float | None:
+    """Return seconds for ``H:MM:SS(.fff)``, ``MM:SS`` or plain seconds; ``None`` if not a time.
+
+    Parameters
+    ----------
+    value : str
+        ``"00:01:02"``, ``"1:02"``, ``"0:0:0.570"``, ``"00:00:01,500"``, ``"62.5"``.
+
+    Returns
+    -------
+    float or None
+    """
+    s = value.strip()
+    if not s:
+        return None
+    if ":" not in s:
+        try:
+            f = float(s.replace(",", "."))
+        except ValueError:
+            return None
+        return f if f == f and f >= 0 and f != float("inf") else None
+    if not _TIME_FULL.match(s):
+        return None
+    frac = 0.0
+    for sep in (".", ","):
+        if sep in s:
+            s, f = s.split(sep, 1)
+            frac = float("0." + f)
+            break
+    parts = [int(p) for p in s.split(":")]
+    secs = 0
+    for p in parts:
+        secs = secs * 60 + p
+    return secs + frac
+
+
+# ---------------------------------------------------------------------------- labels
+_LABEL_CHARS = re.compile(r"[^\W\d_][\w.'\u2019()\- ]{0,44}\Z")
+_WORD_NUMBER = re.compile(r"([^\W\d_]{4,})(\d{1,2})\Z")
+_NON_ALNUM = re.compile(r"[\W_]+")
+_PARTICLES = frozenset("de da di du del della der den van von la le bin ibn al el st mc mac".split())
+
+
+def split_label(line: str) -> tuple[str, str] | None:
+    """Split ``"Name: text"`` (also ``**Name:** text``, ``**Name**: text``) into label and text.
+
+    Only the shape is checked here (a short label starting with a letter, then a colon and a
+    space or the end of the line); whether the label is a speaker is decided with the whole
+    file in view (:func:`looks_like_name`, role words, counts).
+
+    Parameters
+    ----------
+    line : str
+        One line, leading timestamps already removed.
+
+    Returns
+    -------
+    (label, text) or None
+    """
+    i = line.find(":")
+    if i <= 0 or i > 60:
+        return None
+    nxt = line[i + 1 : i + 2]
+    if nxt and not nxt.isspace() and nxt not in "*_":
+        return None
+    head = line[:i].strip().strip("*_").strip()
+    if not head or not _LABEL_CHARS.match(head):
+        return None
+    if head.count(" ") > 4:
+        return None
+    rest = line[i + 1 :]
+    if rest[:1] in ("*", "_"):
+        rest = rest.lstrip("*_")
+    return head, rest.strip()
+
+
+def label_key(label: str) -> str:
+    """Return the comparison key of a label: case and spacing ignored (``Interviewer1`` ==
+    ``interviewer 1``)."""
+    return _NON_ALNUM.sub("", label.casefold())
+
+
+def tidy_label(label: str) -> str:
+    """Collapse spaces and separate a trailing number (``Interviewer1`` -> ``Interviewer 1``)."""
+    s = " ".join(label.split())
+    if s and s[-1].isdigit() and " " not in s:
+        m = _WORD_NUMBER.match(s)
+        if m is not None:
+            s = f"{m.group(1)} {m.group(2)}"
+    return s
+
+
+def looks_like_name(label: str) -> bool:
+    """True when every word of ``label`` starts with a capital or a digit (``Jane Doe``,
+    ``Speaker 2``, ``O'Connor``, ``van Dijk``, ``LIAM``)."""
+    words = label.split()
+    if not words or len(words) > 5:
+        return False
+    for w in words:
+        c = w[0]
+        if c.isupper() or c.isdigit():
+            continue
+        if w.casefold() in _PARTICLES:
+            continue
+        return False
+    return True
+
+
+def initials(label: str) -> str:
+    """``"Jane Doe"`` -> ``"jd"`` (lower case)."""
+    return "".join(w[0] for w in label.split() if w[:1].isalpha()).casefold()

@@ -1,0 +1,124 @@
+"""Word (``.docx``) transcripts from Word, Microsoft Teams and Otter.ai.
+
+The paragraphs (and table rows) of the document are read in order and handed to the
+plain-text reader, so every layout it knows works here too:
+
+* Teams / Otter layout: a paragraph with the speaker and a timestamp (``Jane Doe   0:03``,
+  ``0:03 Jane Doe``), then the text in the next paragraph(s);
+* Word layout: ``Name: text`` paragraphs, optionally with ``[00:01:02]`` timestamps;
+* tables with a speaker, an optional time and a text column.
+
+The format is reported as ``docx`` with the layout in ``meta["files"][i]["layout"]``
+(``speaker-timestamp``, ``labels`` or ``table``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxinsight.errors import TranscriptFormatError
+from cxinsight.ingest.base import Document, parse_timestamp
+from cxinsight.ingest.text import parse_text
+
+__all__ = ["parse_docx", "docx_lines"]
+
+
+def docx_lines(path: str | Path) -> tuple[list[str], int]:
+    """Return the document's paragraphs as lines (tables as ``[time] speaker: text``).
+
+    Returns
+    -------
+    lines : list of str
+    table_rows : int
+        How many lines came from table rows.
+    """
+    try:
+        import docx  # python-docx
+    except ImportError as err:  # pragma: no cover - a declared dependency
+        raise ImportError("reading .docx needs python-docx: pip install python-docx") from err
+    try:
+        document = docx.Document(str(path))
+    except Exception as err:  # zipfile.BadZipFile, KeyError, PackageNotFoundError ...
+        raise TranscriptFormatError(
+            f"could not open the Word file ({type(err).__name__}); it may be damaged or an old "
+            ".doc renamed to .docx. Open it in Word and save it again as .docx.",
+            path,
+        ) from err
+    lines: list[str] = []
+    table_rows = 0
+    items = document.iter_inner_content() if hasattr(document, "iter_inner_content") else document.paragraphs
+    for item in items:
+        if hasattr(item, "rows"):
+            for row in item.rows:
+                cells = []
+                for c in row.cells:
+                    t = " ".join(c.text.split())
+                    if not cells or t != cells[-1]:  # merged cells repeat
+                        cells.append(t)
+                if table_rows == 0 and _is_header_row(cells):
+                    continue
+                line = _row_line(cells)
+                if line:
+                    lines.append(line)
+                    table_rows += 1
+            lines.append("")
+        else:
+            lines.extend(item.text.split("\n"))
+            lines.append("")
+    return lines, table_rows
+
+
+_HEADER_WORDS = frozenset(
+    "speaker name who time timestamp start end text transcript utterance speech said words".split()
+)
+
+
+def _is_header_row(cells: list[str]) -> bool:
+    words = [c.casefold() for c in cells if c]
+    return bool(words) and all(w in _HEADER_WORDS for w in words)
+
+
+def _row_line(cells: list[str]) -> str:
+    cells = [c for c in cells if c]
+    if len(cells) < 2:
+        return cells[0] if cells else ""
+    times = [i for i, c in enumerate(cells) if parse_timestamp(c) is not None and ":" in c]
+    ts = cells[times[0]] if times else None
+    rest = [c for i, c in enumerate(cells) if not times or i != times[0]]
+    if len(rest) < 2:
+        return rest[0] if rest else ""
+    speaker, text = rest[0], " ".join(rest[1:])
+    return f"[{ts}] {speaker}: {text}" if ts else f"{speaker}: {text}"
+
+
+def parse_docx(path: str | Path) -> Document:
+    """Parse a ``.docx`` transcript.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, opened read-only.
+
+    Returns
+    -------
+    Document
+        Format ``docx``.
+
+    Raises
+    ------
+    TranscriptFormatError
+        A damaged file, or no speaker turns.
+    """
+    lines, table_rows = docx_lines(path)
+    if not any(s.strip() for s in lines):
+        raise TranscriptFormatError("the Word document has no text.", path)
+    doc = parse_text("\n".join(lines), path=path)
+    if table_rows and table_rows >= len(doc.utterances) / 2:
+        layout = "table"
+    elif doc.format == "otter":
+        layout = "speaker-timestamp"
+    else:
+        layout = "labels"
+    doc.format = "docx"
+    doc.info["layout"] = layout
+    return doc

@@ -1,0 +1,290 @@
+"""Who is who: speaker labels, aliases and interviewer/participant roles.
+
+Roles are decided in this order, and the reason is recorded in ``meta["speakers"]``:
+
+1. ``roles={"Jane": "interviewer"}`` given to :func:`cxinsight.read` (always wins);
+2. the label itself (``Interviewer``, ``Moderator``, ``Researcher``, ``Host``, ``I``, ``Q`` ...
+   or ``Interviewee``, ``Participant``, ``Respondent``, ``R``, ``A`` ...);
+3. the manifest (an ``interviewer`` column naming the interviewer, a ``participant_name``
+   column naming the participant);
+4. once someone is known to be the interviewer, everyone else is a participant;
+5. evidence: the interviewer is the speaker who asks the questions (a clearly higher share of
+   turns with a question mark, and shorter turns). When the evidence is not clear the role
+   stays ``unknown`` rather than being guessed.
+
+Aliases (``Jane Doe`` then ``JD``, or ``Jane``) are merged only when exactly one other label
+in the same file fits (initials or first name) and neither is a role word.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+from cxinsight.ingest.base import initials, label_key, looks_like_name, tidy_label
+
+__all__ = ["role_from_label", "accept_label", "canonical_labels", "merge_aliases", "assign_roles"]
+
+_INTERVIEWER_WORDS = frozenset(
+    "interviewer interviewers moderator researcher host facilitator i q int mod question "
+    "questioner ux researcher".split()
+)
+_PARTICIPANT_WORDS = frozenset(
+    "interviewee participant respondent customer client user guest r a p answer resp "
+    "participants interviewees".split()
+)
+#: First words of a "label" that is really a header field or a sentence, never a speaker.
+_NOT_SPEAKERS = frozenset(
+    "note notes date time location duration title subject project study recorded recording "
+    "transcript transcription transcribed file filename attendees attendee keywords summary "
+    "link url http https www session meeting interview agenda topic topics tip step example "
+    "edit update warning ps re fyi tl dr action actions follow source audio video length "
+    "language consent started ended start end created".split()
+)
+#: Words that start sentences; a one-off "label" starting with one is prose, not a speaker.
+_SENTENCE_STARTERS = frozenset(
+    "so and but well yeah yes no the my it this that what one then also because like honestly "
+    "basically anyway okay ok oh um uh if when our their his her we they you i'm its there here "
+    "just really actually first second third finally plus price answer problem thing reason "
+    "result point bottom upshot".split()
+)
+
+
+def _first_word(label: str) -> str:
+    return label.split()[0].casefold().strip(".'()") if label.split() else ""
+
+
+def role_from_label(label: str) -> str | None:
+    """Return the role a label names (``Interviewer 1`` -> ``interviewer``), or ``None``."""
+    key = label_key(label)
+    stripped = key.rstrip("0123456789")
+    if key in _INTERVIEWER_WORDS or stripped in _INTERVIEWER_WORDS:
+        return "interviewer"
+    if key in _PARTICIPANT_WORDS or stripped in _PARTICIPANT_WORDS:
+        return "participant"
+    first = _first_word(label)
+    if len(label.split()) > 1:
+        if first in _INTERVIEWER_WORDS - {"i", "q", "question"}:
+            return "interviewer"
+        if first in _PARTICIPANT_WORDS - {"a", "r", "p", "answer", "user", "customer", "client"}:
+            return "participant"
+    return None
+
+
+def accept_label(label: str, count: int) -> bool:
+    """Decide whether a ``label:`` found at the start of ``count`` lines names a speaker.
+
+    Parameters
+    ----------
+    label : str
+        The label as written.
+    count : int
+        How many lines of the file start with it.
+
+    Returns
+    -------
+    bool
+    """
+    if role_from_label(label) is not None:
+        return True
+    first = _first_word(label)
+    if first in _NOT_SPEAKERS:
+        return False
+    n_words = len(label.split())
+    if n_words > 1 and first in _SENTENCE_STARTERS:
+        return False
+    if looks_like_name(label):
+        if count == 1 and first in _SENTENCE_STARTERS:
+            return False
+        return True
+    # lower-case labels (sloppy transcripts): only short ones that recur
+    return n_words <= 2 and count >= 3 and first not in _SENTENCE_STARTERS
+
+
+def canonical_labels(labels: Sequence[str]) -> dict[str, str]:
+    """Map every label to one canonical spelling per speaker (case, spacing and trailing
+    numbers ignored: ``Interviewer1`` / ``Interviewer 1`` / `` interviewer 1``).
+
+    The canonical spelling is the most frequent one (ties: the first seen), tidied.
+    """
+    by_key: dict[str, Counter] = {}
+    order: dict[str, dict[str, int]] = {}
+    for i, lab in enumerate(labels):
+        t = tidy_label(lab)
+        k = label_key(t)
+        by_key.setdefault(k, Counter())[t] += 1
+        order.setdefault(k, {}).setdefault(t, i)
+    out: dict[str, str] = {}
+    for lab in set(labels):
+        k = label_key(tidy_label(lab))
+        forms = by_key[k]
+        best = sorted(forms, key=lambda f: (-forms[f], order[k][f]))[0]
+        out[lab] = best
+    return out
+
+
+def merge_aliases(labels: Iterable[str]) -> dict[str, str]:
+    """Find short labels that are aliases of a fuller label in the same file.
+
+    ``JD`` (initials) or ``Jane`` (first name) is merged into ``Jane Doe`` when exactly one
+    multi-word label fits and neither label is a role word; a bare role word
+    (``Interviewer``) is merged into the only numbered label of that role (``Interviewer 1``).
+
+    Parameters
+    ----------
+    labels : iterable of str
+        The distinct canonical labels of one interview.
+
+    Returns
+    -------
+    dict
+        ``{alias: full label}`` for the merges found (may be empty).
+    """
+    labs = sorted(set(labels))
+    full = [b for b in labs if len(b.split()) >= 2 and role_from_label(b) is None and looks_like_name(b)]
+    merges: dict[str, str] = {}
+    for a in labs:
+        if len(a.split()) != 1 or len(a) < 2:
+            continue
+        if role_from_label(a) is not None:
+            # "Interviewer" next to exactly one "Interviewer 1": the number was dropped
+            numbered = [
+                b for b in labs if b != a and b.rstrip("0123456789").strip().casefold() == a.casefold()
+            ]
+            if len(numbered) == 1 and len(a) >= 4:
+                merges[a] = numbered[0]
+            continue
+        ak = label_key(a)
+        fits = [
+            b
+            for b in full
+            if ak == initials(b) or (len(ak) >= 3 and ak == label_key(b.split()[0]))
+        ]
+        if len(fits) == 1:
+            merges[a] = fits[0]
+    return merges
+
+
+def _norm_name(s: str) -> str:
+    return label_key(s)
+
+
+def _matches_person(label: str, names: Sequence[str]) -> bool:
+    """True when a speaker label is one of ``names`` (full name, first name or initials)."""
+    k = label_key(label)
+    if not k:
+        return False
+    for n in names:
+        n = str(n).strip()
+        if not n:
+            continue
+        if k == _norm_name(n):
+            return True
+        parts = n.split()
+        if len(parts) >= 2 and (k == label_key(parts[0]) or (len(k) >= 2 and k == initials(n))):
+            return True
+    return False
+
+
+def _split_names(value: object) -> list[str]:
+    if value is None:
+        return []
+    s = str(value)
+    if s.lower() in ("nan", "none", ""):
+        return []
+    for sep in (";", "|", "/", " & ", " and "):
+        s = s.replace(sep, ",")
+    return [p.strip() for p in s.split(",") if p.strip()]
+
+
+def assign_roles(
+    stats: Mapping[str, dict[str, float]],
+    *,
+    overrides: Mapping[str, str] | None = None,
+    interviewers: Sequence[str] = (),
+    participants: Sequence[str] = (),
+) -> dict[str, tuple[str, str]]:
+    """Decide the role of each speaker of one interview.
+
+    Parameters
+    ----------
+    stats : mapping
+        ``{speaker: {"turns": n, "questions": n_turns_with_question_mark, "words": n_words}}``.
+    overrides : mapping, optional
+        ``{speaker: role}`` from the user; keys match case-insensitively.
+    interviewers, participants : sequence of str
+        Names from the manifest.
+
+    Returns
+    -------
+    dict
+        ``{speaker: (role, reason)}`` with reason one of ``option``, ``label``, ``manifest``,
+        ``others``, ``evidence``, ``none``.
+    """
+    over = {label_key(k): v for k, v in (overrides or {}).items()}
+    iv_names = [n for v in interviewers for n in _split_names(v)]
+    pt_names = [n for v in participants for n in _split_names(v)]
+    out: dict[str, tuple[str, str]] = {}
+    for spk in stats:
+        if label_key(spk) in over:
+            out[spk] = (over[label_key(spk)], "option")
+        elif spk == "unknown":
+            out[spk] = ("unknown", "none")
+        elif (r := role_from_label(spk)) is not None:
+            out[spk] = (r, "label")
+        elif iv_names and _matches_person(spk, iv_names):
+            out[spk] = ("interviewer", "manifest")
+        elif pt_names and _matches_person(spk, pt_names):
+            out[spk] = ("participant", "manifest")
+    rest = [s for s in stats if s not in out]
+    if not rest:
+        return out
+    known = {r for r, _ in out.values()}
+    if "interviewer" in known:
+        for s in rest:
+            out[s] = ("participant", "others")
+        return out
+    # evidence: the interviewer asks the questions
+    cand = _question_asker(stats, rest if "participant" in known else list(stats))
+    if cand is not None and cand in rest:
+        out[cand] = ("interviewer", "evidence")
+        for s in rest:
+            if s != cand:
+                out[s] = ("participant", "others")
+        return out
+    if "participant" in known and len(rest) == 1 and _asks_more(stats, rest[0]):
+        out[rest[0]] = ("interviewer", "evidence")
+        return out
+    for s in rest:
+        out[s] = ("unknown", "none")
+    return out
+
+
+def _qratio(st: Mapping[str, float]) -> float:
+    return st["questions"] / st["turns"] if st["turns"] else 0.0
+
+
+def _mean_words(st: Mapping[str, float]) -> float:
+    return st["words"] / st["turns"] if st["turns"] else 0.0
+
+
+def _question_asker(stats: Mapping[str, dict[str, float]], among: Sequence[str]) -> str | None:
+    among = [s for s in among if s != "unknown" and stats[s]["turns"] > 0]
+    if len(among) < 2:
+        return None
+    ranked = sorted(among, key=lambda s: (-_qratio(stats[s]), s))
+    top, others = ranked[0], ranked[1:]
+    q_top = _qratio(stats[top])
+    q_next = max(_qratio(stats[s]) for s in others)
+    if q_top < 0.2 or q_top - q_next < 0.15:
+        return None
+    if _mean_words(stats[top]) > 1.5 * max(_mean_words(stats[s]) for s in others):
+        return None
+    return top
+
+
+def _asks_more(stats: Mapping[str, dict[str, float]], spk: str) -> bool:
+    others = [s for s in stats if s != spk and s != "unknown" and stats[s]["turns"]]
+    if not others or not stats[spk]["turns"]:
+        return False
+    return _qratio(stats[spk]) >= 0.2 and _qratio(stats[spk]) > max(_qratio(stats[s]) for s in others)

@@ -1,0 +1,250 @@
+"""Spreadsheets: one turn per row (CSV/TSV/XLSX), or one survey respondent per row.
+
+Turn tables
+    A speaker column, a text column and optional start/end columns, guessed from their
+    names (``speaker``/``name``/``who``; ``text``/``utterance``/``transcript``/``response``;
+    ``timestamp``/``start``/``time``; ``end``) or given with ``speaker_column=``,
+    ``text_column=``, ``start_column=``, ``end_column=``. Timestamps may be sparse
+    (``00:01:02``, ``1:02``, seconds). A row with an empty speaker continues the previous
+    speaker. Byte-order marks, Windows line endings and quoted fields with embedded newlines
+    are fine.
+
+Surveys
+    ``read(path, text_columns=["What did you like?", ...], id_column="respondent_id")``: each
+    row is a respondent (one interview), each named column one answer turn (the column name
+    is kept in a ``question`` column). Every other column (NPS, stars, segment) is kept in
+    ``corpus.participants``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cxinsight.errors import TranscriptFormatError
+from cxinsight.ingest.base import Document, Utterance, parse_timestamp
+from cxinsight.ingest.encoding import decode
+
+__all__ = ["read_table", "load_table", "guess_columns"]
+
+_NORM = re.compile(r"[\W_]+")
+_SPEAKER_NAMES = ("speaker", "speakername", "speakerlabel", "who", "name", "person", "author", "interlocutor")
+_TEXT_NAMES = (
+    "text", "utterance", "transcript", "transcription", "content", "message", "turntext", "turn",
+    "dialogue", "speech", "words", "statement", "verbatim", "response", "answer", "comment",
+    "comments", "body",
+)
+_START_NAMES = ("start", "starttime", "timestamp", "time", "begin", "starttimestamp", "timecode", "offset", "tc", "from")
+_END_NAMES = ("end", "endtime", "stop", "finish", "to", "endtimestamp")
+_ID_NAMES = ("respondentid", "responseid", "respondent", "id", "participantid", "userid")
+
+
+def _key(col: str) -> str:
+    return _NORM.sub("", str(col).casefold())
+
+
+def load_table(path: Path, opts: dict[str, Any]) -> tuple[pd.DataFrame, str | None]:
+    """Read a CSV/TSV/XLSX file as a table of strings (empty cells are ``""``).
+
+    Returns
+    -------
+    table : DataFrame
+    encoding : str or None
+        The text encoding of a CSV (``None`` for XLSX).
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, sheet_name=opts.get("sheet", 0), dtype=object)
+            enc = None
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            text, enc = decode(data, encoding=opts.get("encoding"), path=path)
+            if not text.strip():
+                raise TranscriptFormatError("the file is empty.", path)
+            header = text.split("\n", 1)[0]
+            if suffix == ".tsv":
+                sep = "\t"
+            else:
+                counts = {s: header.count(s) for s in (",", ";", "\t", "|")}
+                sep = max(counts, key=lambda s: counts[s]) if max(counts.values()) else ","
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
+    except TranscriptFormatError:
+        raise
+    except Exception as err:  # pandas/openpyxl raise many kinds
+        raise TranscriptFormatError(
+            f"could not read the table ({type(err).__name__}: {err}). Save it as CSV (UTF-8) or "
+            "XLSX with one header row.",
+            path,
+        ) from err
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.map(_cell) if hasattr(df, "map") else df.applymap(_cell)
+    return df, enc
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        if v.is_integer():
+            return str(int(v))
+    return str(v).strip()
+
+
+def _pick(df: pd.DataFrame, given: str | None, names: tuple[str, ...], what: str, path: Path) -> str | None:
+    if given is not None:
+        if given not in df.columns:
+            raise TranscriptFormatError(
+                f"{what}={given!r} is not a column; the columns are {list(df.columns)}.", path, line=1
+            )
+        return given
+    by_key = {_key(c): c for c in df.columns}
+    for n in names:
+        if n in by_key:
+            return by_key[n]
+    return None
+
+
+def guess_columns(df: pd.DataFrame, opts: dict[str, Any], path: Path) -> dict[str, str | None]:
+    """Find the speaker, text, start and end columns of a turn table.
+
+    Raises
+    ------
+    TranscriptFormatError
+        When no text-like column is found.
+    """
+    speaker = _pick(df, opts.get("speaker_column"), _SPEAKER_NAMES, "speaker_column", path)
+    text = _pick(df, opts.get("text_column"), _TEXT_NAMES, "text_column", path)
+    start = _pick(df, opts.get("start_column"), _START_NAMES, "start_column", path)
+    end = _pick(df, opts.get("end_column"), _END_NAMES, "end_column", path)
+    if text is None:
+        best, best_len = None, 0.0
+        for c in df.columns:
+            if c in (speaker, start, end):
+                continue
+            col = df[c]
+            if not len(col):
+                continue
+            vals = col[col != ""]
+            if not len(vals) or vals.str.fullmatch(r"[\d.,:\s+-]*").mean() > 0.5:
+                continue
+            mean_len = vals.str.len().mean()
+            if mean_len > best_len:
+                best, best_len = c, mean_len
+        if best is not None and best_len >= 20:
+            text = best
+    if text is None:
+        raise TranscriptFormatError(
+            f"no column holds the turns' text (columns: {list(df.columns)}). Name it with "
+            "text_column='...' (and speaker_column='...'), or for a survey export pass "
+            "text_columns=[...] and id_column='...'.",
+            path,
+            line=1,
+        )
+    return {"speaker": speaker, "text": text, "start": start, "end": end}
+
+
+def _turn_table(df: pd.DataFrame, path: Path, opts: dict[str, Any], fmt: str) -> Document:
+    cols = guess_columns(df, opts, path)
+    sc, tc, st, en = cols["speaker"], cols["text"], cols["start"], cols["end"]
+    utts: list[Utterance] = []
+    texts = df[tc].tolist()
+    speakers = df[sc].tolist() if sc else [""] * len(df)
+    starts = df[st].tolist() if st else [""] * len(df)
+    ends = df[en].tolist() if en else [""] * len(df)
+    for i, (spk, txt, s, e) in enumerate(zip(speakers, texts, starts, ends)):
+        txt = " ".join(txt.split())
+        if not txt:
+            continue
+        spk = " ".join(spk.split())
+        u = Utterance(spk or None, txt, parse_timestamp(s) if s else None, parse_timestamp(e) if e else None, i + 2)
+        if sc is None:
+            u.speaker = "unknown"
+            u.new_turn = True
+        utts.append(u)
+    if not utts:
+        raise TranscriptFormatError(f"the text column {tc!r} is empty in every row.", path, line=2)
+    return Document(utts, fmt, info={"columns": {k: v for k, v in cols.items() if v}})
+
+
+def _survey(df: pd.DataFrame, path: Path, opts: dict[str, Any]) -> list[Document]:
+    text_cols = opts["text_columns"]
+    missing = [c for c in text_cols if c not in df.columns]
+    if missing:
+        raise TranscriptFormatError(
+            f"text_columns {missing} are not columns of the survey; the columns are {list(df.columns)}.",
+            path,
+            line=1,
+        )
+    id_col = opts.get("id_column")
+    if id_col is not None and id_col not in df.columns:
+        raise TranscriptFormatError(
+            f"id_column={id_col!r} is not a column; the columns are {list(df.columns)}.", path, line=1
+        )
+    if id_col is None:
+        by_key = {_key(c): c for c in df.columns if c not in text_cols}
+        id_col = next((by_key[n] for n in _ID_NAMES if n in by_key), None)
+    meta_cols = [c for c in df.columns if c not in text_cols]
+    numeric = {}
+    for c in meta_cols:
+        if c == id_col:
+            continue
+        conv = pd.to_numeric(df[c].replace("", None), errors="coerce")
+        if conv.notna().sum() and conv.notna().sum() == (df[c] != "").sum():
+            numeric[c] = conv
+    docs: list[Document] = []
+    seen: set[str] = set()
+    for i, rec in enumerate(df.to_dict("records")):
+        rid = rec[id_col] if id_col else ""
+        rid = rid or f"{path.stem}-{i + 1}"
+        if rid in seen:
+            rid = f"{rid}-{i + 1}"
+        seen.add(rid)
+        utts = [
+            Utterance(rid, " ".join(rec[c].split()), None, None, i + 2, extra={"question": c})
+            for c in text_cols
+            if rec[c].strip()
+        ]
+        participant = {}
+        for c in meta_cols:
+            if c == id_col:
+                continue
+            participant[c] = (None if pd.isna(numeric[c].iloc[i]) else numeric[c].iloc[i].item()) if c in numeric else rec[c]
+        docs.append(Document(utts, "survey", interview_id=str(rid), participant=participant))
+    if not any(d.utterances for d in docs):
+        raise TranscriptFormatError(f"every answer in {text_cols} is empty.", path, line=2)
+    empty = sum(1 for d in docs if not d.utterances)
+    docs = [d for d in docs if d.utterances]
+    docs[0].info.update({"respondents": len(docs), "respondents_without_answers": empty, "id_column": id_col})
+    return docs
+
+
+def read_table(path: Path, opts: dict[str, Any]) -> tuple[list[Document], str | None]:
+    """Read a CSV/XLSX transcript or survey into documents.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    opts : dict
+        The options of :func:`cxinsight.read`.
+
+    Returns
+    -------
+    documents : list of Document
+    encoding : str or None
+    """
+    df, enc = load_table(path, opts)
+    if df.empty or not len(df.columns):
+        raise TranscriptFormatError("the table has no rows.", path, line=1)
+    if opts.get("text_columns"):
+        return _survey(df, path, opts), enc
+    fmt = "xlsx-turns" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv-turns"
+    return [_turn_table(df, path, opts, fmt)], enc

@@ -1,0 +1,237 @@
+"""Plain-text, Markdown and Otter.ai transcripts.
+
+Recognised, in any mix within one file:
+
+* ``Name: text``, ``NAME: text``, ``Interviewer 1:`` / ``Interviewer1:`` / `` Interviewee:``
+  (spacing and case drift), ``I:`` / ``Q:`` / ``R:``;
+* Markdown ``**Name:** text``, ``**Name**: text``, ``- **Name:** text``; headings and rules are
+  skipped;
+* timestamps ``[00:11:50.18] Name: text``, ``(00:01:02) Name: text``, ``00:01:02 Name: text``,
+  ``Name [00:01:02]: text``; other bracketed timestamps inside the text are removed;
+* Otter.ai exports: an optional ``SUMMARY KEYWORDS`` / ``SPEAKERS`` header, then ``Name  MM:SS``
+  (or ``H:MM:SS``) on its own line and the turn's text on the following lines; the
+  ``Transcribed by https://otter.ai`` footer is dropped;
+* unlabelled lines continue the previous turn; lines before the first turn (a title, a date)
+  are left out and counted in ``meta["files"][i]["preamble_lines"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from cxinsight.errors import TranscriptFormatError
+from cxinsight.ingest.base import (
+    TIME,
+    Document,
+    Utterance,
+    looks_like_name,
+    parse_timestamp,
+    split_label,
+)
+from cxinsight.ingest.roles import _NOT_SPEAKERS, _SENTENCE_STARTERS, accept_label
+
+__all__ = ["parse_text", "is_otter"]
+
+_LEAD_TS = re.compile(r"[\[(]\s*(" + TIME + r")\s*[\])]\s*|(" + TIME + r")(?:\s+|\Z)")
+_BRACKET_TS = re.compile(r"[\[(]\s*(" + TIME + r")\s*[\])]")
+_TIME_ONLY = re.compile(TIME + r"\Z")
+_OTTER_FOOTER = re.compile(r"transcribed by https?://otter\.ai", re.IGNORECASE)
+_MD_RULES = frozenset({"---", "***", "___", "- - -", "* * *"})
+
+
+def _header_name(s: str) -> tuple[str, float | None] | None:
+    """``"Jane Doe  0:05"`` or ``"0:05 Jane Doe"`` on a line of its own -> (name, seconds)."""
+    parts = s.rsplit(None, 1)
+    if len(parts) == 2 and _TIME_ONLY.match(parts[1]):
+        name = parts[0].strip()
+    else:
+        parts = s.split(None, 1)
+        if len(parts) == 2 and _TIME_ONLY.match(parts[0]):
+            name = parts[1].strip()
+            parts = [parts[1], parts[0]]
+        else:
+            return None
+    name = name.strip("*_[]()").strip()
+    if not name or ":" in name or not looks_like_name(name) or not name[0].isalpha():
+        return None
+    return name, parse_timestamp(parts[1])
+
+
+def is_otter(text: str) -> bool:
+    """True when ``text`` looks like an Otter.ai export (header, footer or ``Name  0:05`` lines)."""
+    head = text[:3000]
+    if "SUMMARY KEYWORDS" in head or _OTTER_FOOTER.search(text[-400:]):
+        return True
+    hits = 0
+    for line in text.split("\n", 400)[:400]:
+        s = line.strip()
+        if s and s[-1].isdigit() and ":" in s[-9:] and _header_name(s) is not None:
+            hits += 1
+            if hits >= 2:
+                return True
+    return False
+
+
+def parse_text(
+    text: str,
+    *,
+    path: str | Path | None = None,
+    markdown: bool = False,
+    layout: str | None = None,
+) -> Document:
+    """Parse a plain-text, Markdown or Otter.ai transcript.
+
+    Parameters
+    ----------
+    text : str
+        The decoded file content (``\\n`` line endings).
+    path : str or Path, optional
+        For error messages.
+    markdown : bool, default False
+        Skip Markdown headings, rules and list/quote markers.
+    layout : str, optional
+        Format name to report instead of the detected one (used by the DOCX reader).
+
+    Returns
+    -------
+    Document
+
+    Raises
+    ------
+    TranscriptFormatError
+        When no speaker turn can be found.
+    """
+    lines = text.split("\n")
+    # pass 1: what each line could be
+    kinds: list[tuple] = []
+    label_counts: Counter = Counter()
+    header_counts: Counter = Counter()
+    md_labels = 0
+    for raw in lines:
+        s = raw.strip()
+        if not s:
+            kinds.append(("blank",))
+            continue
+        if markdown:
+            if s[0] == "#" or s in _MD_RULES:
+                kinds.append(("skip",))
+                continue
+            if s[:2] in ("- ", "* ", "> ", "+ "):
+                s = s[2:].lstrip()
+        if "otter.ai" in s and _OTTER_FOOTER.search(s):
+            kinds.append(("skip",))
+            continue
+        ts = None
+        rest = s
+        if ":" in s:
+            m = _LEAD_TS.match(s)
+            if m is not None and (m.group(1) is not None or _confident_time(m.group(2))):
+                ts = parse_timestamp(m.group(1) or m.group(2))
+                rest = s[m.end() :]
+                if not rest.strip():
+                    kinds.append(("time", ts))
+                    continue
+            first_br = None
+            if "[" in rest or "(" in rest:
+                mb = _BRACKET_TS.search(rest)
+                if mb is not None:
+                    first_br = (mb.start(), parse_timestamp(mb.group(1)))
+                    rest = " ".join(_BRACKET_TS.sub(" ", rest).split())
+                    if not rest:
+                        kinds.append(("time", first_br[1]))
+                        continue
+            lab = split_label(rest)
+            if lab is not None:
+                label, body = lab
+                if ts is None and first_br is not None and first_br[0] <= len(label) + 6:
+                    ts = first_br[1]
+                if rest[:2] in ("**", "__"):
+                    md_labels += 1
+                label_counts[label] += 1
+                kinds.append(("label", label, body, ts, rest))
+                continue
+            hdr = _header_name(s)
+            if hdr is not None:
+                header_counts[hdr[0]] += 1
+                kinds.append(("header", hdr[0], hdr[1], s))
+                continue
+        kinds.append(("text", rest))
+
+    accepted = {lab for lab, c in label_counts.items() if accept_label(lab, c)}
+    n_headers = sum(header_counts.values())
+    headers_ok = {
+        name
+        for name, c in header_counts.items()
+        if n_headers >= 2
+        and name.split()[0].casefold() not in _NOT_SPEAKERS
+        and not (c == 1 and name.split()[0].casefold() in _SENTENCE_STARTERS)
+    }
+
+    # pass 2: build utterances
+    utts: list[Utterance] = []
+    cur: Utterance | None = None
+    parts: list[str] = []
+    pending_ts: float | None = None
+    preamble = 0
+    from_headers = from_labels = 0
+
+    def close() -> None:
+        if cur is not None:
+            cur.text = " ".join(" ".join(parts).split())
+
+    for i, k in enumerate(kinds):
+        kind = k[0]
+        if kind in ("blank", "skip"):
+            continue
+        if kind == "time":
+            pending_ts = k[1]
+            continue
+        if kind == "label" and k[1] in accepted:
+            close()
+            ts = k[3] if k[3] is not None else pending_ts
+            cur = Utterance(k[1], "", ts, None, i + 1)
+            utts.append(cur)
+            parts = [k[2]] if k[2] else []
+            pending_ts = None
+            from_labels += 1
+            continue
+        if kind == "header" and k[1] in headers_ok:
+            close()
+            cur = Utterance(k[1], "", k[2] if k[2] is not None else pending_ts, None, i + 1)
+            utts.append(cur)
+            parts = []
+            pending_ts = None
+            from_headers += 1
+            continue
+        body = k[4] if kind == "label" else (k[3] if kind == "header" else k[1])
+        if cur is None:
+            preamble += 1
+            continue
+        parts.append(body)
+    close()
+    utts = [u for u in utts if u.text]
+    if not utts:
+        raise TranscriptFormatError(
+            "no speaker turns found. Expected lines such as 'Name: text', '**Name:** text', "
+            "'[00:01:02] Name: text', or an Otter.ai export ('Name  0:05' on one line, the text "
+            "on the next). Add speaker labels, or read a subtitle file (.vtt/.srt) instead.",
+            path,
+            line=1,
+        )
+    if from_headers > from_labels:
+        fmt = "otter"
+    elif markdown or md_labels > from_labels / 2:
+        fmt = "markdown"
+    else:
+        fmt = "text"
+    doc = Document(utts, layout or fmt)
+    if preamble:
+        doc.info["preamble_lines"] = preamble
+    return doc
+
+
+def _confident_time(value: str) -> bool:
+    """A bare time at the start of a line is a timestamp if it is ``H:MM:SS`` or zero-padded."""
+    return value.count(":") >= 2 or value.startswith("0")
