@@ -51,7 +51,7 @@ def test_plain_names_continuations_preamble_and_redaction_markers():
     ]
     f = c.meta["files"][0]
     assert f["format"] == "text" and f["encoding"] == "utf-8" and f["turns"] == 6
-    assert f["preamble_lines"] == 2  # title and "Date:" line are not turns
+    assert f["preamble_lines"] == 3  # title, "Date:" and "Interviewer:" header lines are not turns
     assert f["interview_id"] == "plain names"
     assert c.turns["source"].iloc[0].endswith("plain names.txt")
     assert c.turns["start"].isna().all()
@@ -115,6 +115,8 @@ def test_bare_leading_timestamps_merge_same_speaker():
 def test_markdown_bold_labels():
     c = _read("markdown.md")
     assert c.meta["files"][0]["format"] == "markdown"
+    # the "- Interviewer: ..." metadata list above the transcript is not a turn
+    assert c.meta["files"][0]["preamble_lines"] == 4
     assert _rows(c) == [
         ("Megan Ford", "interviewer", "Could you walk me through a normal week with GreenCrate?"),
         ("Priyanka Shah", "participant",

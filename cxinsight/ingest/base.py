@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -80,7 +81,7 @@ class Document:
 #: ``H:MM:SS.fff``, ``MM:SS``, ``0:0:0.570`` (Teams), ``00:00:01,000`` (SRT). No nested
 #: quantifiers, so matching is linear.
 TIME = r"\d{1,3}:\d{1,2}(?::\d{1,2})?(?:[.,]\d{1,6})?"
-_TIME_FULL = re.compile(TIME + r"\Z")
+_TIME_PARTS = re.compile(r"(\d{1,3}):(\d{1,2})(?::(\d{1,2}))?(?:[.,](\d{1,6}))?\Z")
 
 
 def parse_timestamp(value: str) -> float | None:
@@ -104,19 +105,15 @@ def parse_timestamp(value: str) -> float | None:
         except ValueError:
             return None
         return f if f == f and f >= 0 and f != float("inf") else None
-    if not _TIME_FULL.match(s):
+    m = _TIME_PARTS.match(s)
+    if m is None:
         return None
-    frac = 0.0
-    for sep in (".", ","):
-        if sep in s:
-            s, f = s.split(sep, 1)
-            frac = float("0." + f)
-            break
-    parts = [int(p) for p in s.split(":")]
-    secs = 0
-    for p in parts:
-        secs = secs * 60 + p
-    return secs + frac
+    h, mi, se, frac = m.groups()
+    if se is None:  # MM:SS(.fff)
+        secs = int(h) * 60 + int(mi)
+    else:
+        secs = int(h) * 3600 + int(mi) * 60 + int(se)
+    return secs + (float("0." + frac) if frac else 0.0)
 
 
 # ---------------------------------------------------------------------------- labels
@@ -149,9 +146,7 @@ def split_label(line: str) -> tuple[str, str] | None:
     if nxt and not nxt.isspace() and nxt not in "*_":
         return None
     head = line[:i].strip().strip("*_").strip()
-    if not head or not _LABEL_CHARS.match(head):
-        return None
-    if head.count(" ") > 4:
+    if not _head_ok(head):
         return None
     rest = line[i + 1 :]
     if rest[:1] in ("*", "_"):
@@ -159,6 +154,12 @@ def split_label(line: str) -> tuple[str, str] | None:
     return head, rest.strip()
 
 
+@lru_cache(maxsize=4096)
+def _head_ok(head: str) -> bool:
+    return bool(head) and _LABEL_CHARS.match(head) is not None and head.count(" ") <= 4
+
+
+@lru_cache(maxsize=4096)
 def label_key(label: str) -> str:
     """Return the comparison key of a label: case and spacing ignored (``Interviewer1`` ==
     ``interviewer 1``)."""

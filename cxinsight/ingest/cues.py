@@ -21,6 +21,7 @@ from cxinsight.ingest.roles import accept_label
 
 __all__ = ["Cue", "split_cues", "cue_utterances"]
 
+_BLANK_LINES = re.compile(r"(\n(?:[ \t]*\n)+)")
 _TAG = re.compile(r"<[^<>\n]*>")
 _VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]+([^<>\n]*))?>")
 
@@ -73,52 +74,55 @@ def split_cues(text: str, *, path: str | Path | None = None, kind: str = "vtt") 
         Missing ``WEBVTT`` header, an unreadable timing line, or no cue at all.
     """
     example = "00:01:02.500 --> 00:01:05.000" if kind == "vtt" else "00:01:02,500 --> 00:01:05,000"
-    lines = text.split("\n")
-    n = len(lines)
-    i = 0
-    while i < n and not lines[i].strip():
-        i += 1
-    if kind == "vtt":
-        if i >= n or not lines[i].lstrip("\ufeff").strip().startswith("WEBVTT"):
-            raise TranscriptFormatError(
-                "expected the header 'WEBVTT' on the first line of a WebVTT file. If this is an "
-                "SRT file, rename it to .srt; otherwise re-export the captions as WebVTT.",
-                path,
-                line=min(i + 1, max(n, 1)),
-            )
+    lead = len(text) - len(text.lstrip("\ufeff \t\n"))
+    line_no = 1 + text.count("\n", 0, lead)
+    body = text[lead:]
+    if kind == "vtt" and not body.startswith("WEBVTT"):
+        raise TranscriptFormatError(
+            "expected the header 'WEBVTT' on the first line of a WebVTT file. If this is an "
+            "SRT file, rename it to .srt; otherwise re-export the captions as WebVTT.",
+            path,
+            line=line_no,
+        )
     cues: list[Cue] = []
     notes = ignored = 0
     header_block = kind == "vtt"
-    while i < n:
-        while i < n and not lines[i].strip():
-            i += 1
-        if i >= n:
-            break
-        start_line = i
-        while i < n and lines[i].strip():
-            i += 1
-        block = lines[start_line:i]
+    parts = _BLANK_LINES.split(body)
+    for idx in range(0, len(parts), 2):
+        chunk = parts[idx]
+        start_line = line_no
+        line_no += chunk.count("\n") + (parts[idx + 1].count("\n") if idx + 1 < len(parts) else 0)
+        if not chunk.strip():
+            continue
+        block = chunk.split("\n")
         if header_block:
             header_block = False
-            if "-->" not in "".join(block[1:]):
+            if "-->" not in chunk:
                 continue
             # header glued to the first cue without a blank line
             while block and "-->" not in block[0] and (len(block) < 2 or "-->" not in block[1]):
                 block = block[1:]
                 start_line += 1
+            if not block:
+                continue
         first = block[0].strip()
         if kind == "vtt" and (first == "NOTE" or first.startswith(("NOTE ", "NOTE\t"))):
             notes += 1
             continue
         if kind == "vtt" and first in ("STYLE", "REGION"):
             continue
-        j = next((k for k in range(min(3, len(block))) if "-->" in block[k]), None)
-        if j is None:
+        if "-->" in block[0]:
+            j = 0
+        elif len(block) > 1 and "-->" in block[1]:
+            j = 1
+        elif len(block) > 2 and "-->" in block[2]:
+            j = 2
+        else:
             ignored += 1
             continue
-        start, end = _timing(block[j], path, start_line + j + 1, example)
+        start, end = _timing(block[j], path, start_line + j, example)
         payload = "\n".join(s.strip() for s in block[j + 1 :])
-        cues.append(Cue(start_line + j + 1, start, end, payload))
+        cues.append(Cue(start_line + j, start, end, payload))
     if not cues:
         raise TranscriptFormatError(
             f"no timed cues found: expected blocks with a timing line like '{example}' "

@@ -217,8 +217,11 @@ def _build_turns(
     source: str,
     opts: dict[str, Any],
     manifest_row: Mapping[str, Any] | None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Merge labels and utterances of one interview into turns with roles."""
+) -> tuple[list[tuple], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Merge labels and utterances of one interview into turns with roles.
+
+    Returns rows ``(*TURN_COLUMNS, extra)``, the speakers' roles and the alias merges.
+    """
     utts: list[Utterance] = doc.utterances
     # 1. resolve continuation: speaker None -> previous speaker
     labels: list[str] = []
@@ -281,21 +284,20 @@ def _build_turns(
         decided = {s: ("participant", "survey") for s in stats}
     else:
         decided = assign_roles(stats, overrides=opts["roles"], interviewers=interviewers, participants=participants)
-    rows = []
-    for i, t in enumerate(turns):
-        row = {
-            "interview_id": interview_id,
-            "turn": i,
-            "speaker": t["speaker"],
-            "role": decided[t["speaker"]][0],
-            "start": _nan(t["start"]),
-            "end": _nan(t["end"]),
-            "text": t["text"],
-            "source": source,
-        }
-        if t["extra"]:
-            row.update(t["extra"])
-        rows.append(row)
+    rows = [
+        (
+            interview_id,
+            i,
+            t["speaker"],
+            decided[t["speaker"]][0],
+            _nan(t["start"]),
+            _nan(t["end"]),
+            t["text"],
+            source,
+            t["extra"],
+        )
+        for i, t in enumerate(turns)
+    ]
     speakers = [
         {
             "interview_id": interview_id,
@@ -431,7 +433,7 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
                 stacklevel=2,
             )
 
-    all_rows: list[dict[str, Any]] = []
+    all_rows: list[tuple] = []
     file_meta: list[dict[str, Any]] = []
     speakers_meta: list[dict[str, Any]] = []
     alias_meta: list[dict[str, Any]] = []
@@ -487,9 +489,13 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
         )
 
     if all_rows:
-        turns = pd.DataFrame(all_rows)
-        extra = [c for c in turns.columns if c not in TURN_COLUMNS]
-        turns = turns[TURN_COLUMNS + extra]
+        turns = pd.DataFrame([r[:-1] for r in all_rows], columns=TURN_COLUMNS)
+        extras = [r[-1] for r in all_rows]
+        if any(extras):
+            extra_df = pd.DataFrame([e or {} for e in extras])
+            for col in extra_df.columns:
+                if col not in turns.columns:
+                    turns[col] = extra_df[col].to_numpy()
         turns["turn"] = turns["turn"].astype("int64")
         turns["start"] = turns["start"].astype("float64")
         turns["end"] = turns["end"].astype("float64")

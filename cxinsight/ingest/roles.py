@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from cxinsight.ingest.base import initials, label_key, looks_like_name, tidy_label
 
@@ -54,6 +55,7 @@ def _first_word(label: str) -> str:
     return label.split()[0].casefold().strip(".'()") if label.split() else ""
 
 
+@lru_cache(maxsize=4096)
 def role_from_label(label: str) -> str | None:
     """Return the role a label names (``Interviewer 1`` -> ``interviewer``), or ``None``."""
     key = label_key(label)
@@ -71,6 +73,7 @@ def role_from_label(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def accept_label(label: str, count: int) -> bool:
     """Decide whether a ``label:`` found at the start of ``count`` lines names a speaker.
 
@@ -107,20 +110,16 @@ def canonical_labels(labels: Sequence[str]) -> dict[str, str]:
 
     The canonical spelling is the most frequent one (ties: the first seen), tidied.
     """
-    by_key: dict[str, Counter] = {}
-    order: dict[str, dict[str, int]] = {}
-    for i, lab in enumerate(labels):
+    counts = Counter(labels)
+    first_seen = {lab: i for i, lab in enumerate(dict.fromkeys(labels))}
+    forms_by_key: dict[str, Counter] = {}
+    order: dict[str, int] = {}
+    for lab, n in counts.items():
         t = tidy_label(lab)
-        k = label_key(t)
-        by_key.setdefault(k, Counter())[t] += 1
-        order.setdefault(k, {}).setdefault(t, i)
-    out: dict[str, str] = {}
-    for lab in set(labels):
-        k = label_key(tidy_label(lab))
-        forms = by_key[k]
-        best = sorted(forms, key=lambda f: (-forms[f], order[k][f]))[0]
-        out[lab] = best
-    return out
+        forms_by_key.setdefault(label_key(t), Counter())[t] += n
+        order[t] = min(order.get(t, first_seen[lab]), first_seen[lab])
+    best = {k: sorted(forms, key=lambda f: (-forms[f], order[f]))[0] for k, forms in forms_by_key.items()}
+    return {lab: best[label_key(tidy_label(lab))] for lab in counts}
 
 
 def merge_aliases(labels: Iterable[str]) -> dict[str, str]:

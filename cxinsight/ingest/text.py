@@ -26,9 +26,11 @@ from cxinsight.ingest.base import (
     TIME,
     Document,
     Utterance,
+    label_key,
     looks_like_name,
     parse_timestamp,
     split_label,
+    tidy_label,
 )
 from cxinsight.ingest.roles import _NOT_SPEAKERS, _SENTENCE_STARTERS, accept_label
 
@@ -147,10 +149,10 @@ def parse_text(
                 label, body = lab
                 if ts is None and first_br is not None and first_br[0] <= len(label) + 6:
                     ts = first_br[1]
-                if rest[:2] in ("**", "__"):
-                    md_labels += 1
+                bold = rest[:2] in ("**", "__")
+                md_labels += bold
                 label_counts[label] += 1
-                kinds.append(("label", label, body, ts, rest))
+                kinds.append(("label", label, body, ts, rest, bold))
                 continue
             hdr = _header_name(s)
             if hdr is not None:
@@ -160,6 +162,25 @@ def parse_text(
         kinds.append(("text", rest))
 
     accepted = {lab for lab, c in label_counts.items() if accept_label(lab, c)}
+    # one label style per file: when speaker labels are bold (Markdown), plain "Key: value"
+    # lines are text or metadata, not turns
+    n_accepted = sum(c for lab, c in label_counts.items() if lab in accepted)
+    bold_only = md_labels >= 3 and md_labels >= 0.8 * n_accepted
+    # labels seen once, before the first line of a recurring speaker, are header metadata
+    # ("Interviewer: Megan Ford" above the transcript)
+    key_counts: Counter = Counter()
+    for lab in accepted:
+        key_counts[label_key(tidy_label(lab))] += label_counts[lab]
+    main_keys = {k for k, c in key_counts.items() if c >= 2}
+    first_main = next(
+        (
+            i
+            for i, k in enumerate(kinds)
+            if k[0] == "label" and k[1] in accepted and label_key(tidy_label(k[1])) in main_keys
+            and (k[5] or not bold_only)
+        ),
+        None,
+    )
     n_headers = sum(header_counts.values())
     headers_ok = {
         name
@@ -188,7 +209,17 @@ def parse_text(
         if kind == "time":
             pending_ts = k[1]
             continue
-        if kind == "label" and k[1] in accepted:
+        if (
+            kind == "label"
+            and k[1] in accepted
+            and (k[5] or not bold_only)
+            and not (
+                len(main_keys) >= 2
+                and first_main is not None
+                and i < first_main
+                and label_key(tidy_label(k[1])) not in main_keys
+            )
+        ):
             close()
             ts = k[3] if k[3] is not None else pending_ts
             cur = Utterance(k[1], "", ts, None, i + 1)
