@@ -1,0 +1,1192 @@
+"""Pseudonymise a study: detect personal data, review it, replace it consistently, keep a key."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxinsight.anonymise import names as _names
+from cxinsight.anonymise import patterns as _patterns
+from cxinsight.anonymise import spoken as _spoken
+from cxinsight.anonymise._known import KnownMatcher, fold
+from cxinsight.anonymise._spans import LABELS, Detection, offset_mapper, resolve, splice
+from cxinsight.anonymise.key import KEY_FORMAT, KEY_VERSION, Key, turns_fingerprint
+from cxinsight.corpus import Corpus, _json_safe
+from cxinsight.errors import KeyMismatchError
+
+OPERATORS = ("placeholder", "surrogate", "redact", "mask")
+DEFAULT_LABELS = tuple(label for label in LABELS if label != "DATE")
+DETECTION_COLUMNS = ["start", "end", "label", "score", "detector", "text"]
+REVIEW_COLUMNS = [
+    "interview_id", "turn", "start", "end", "text", "label", "detector", "score", "context",
+]
+_GENERIC_SPEAKER = re.compile(
+    r"^(?:interviewer|interviewee|participant|respondent|moderator|speaker|unknown|host|guest|"
+    r"customer|researcher|facilitator|user|caller|agent|p|i|r|s|int|resp|q|a|"
+    r"[A-Z]{1,3})\s*[-_#]?\s*\d*[a-z]?$",
+    re.IGNORECASE,
+)
+_CODE_LIKE = re.compile(r"^[A-Za-z]{1,3}[-_]?\d+$")
+_INTERVIEWER_COL = re.compile(r"interviewer|moderator|researcher|facilitator|staff", re.IGNORECASE)
+_NAME_COL = re.compile(r"name|interviewer|moderator|researcher|facilitator|interviewee", re.IGNORECASE)
+_SURROGATE_LOCALE = "en_GB"
+
+
+# ============================================================================ options
+class _Config:
+    """Validated options (private; the public attributes of Anonymiser stay as given)."""
+
+    def __init__(self, a: Anonymiser) -> None:
+        if a.operator not in OPERATORS:
+            raise ValueError(
+                f"operator={a.operator!r} is not supported; choose one of {list(OPERATORS)} "
+                "(for example Anonymiser(operator='surrogate'))."
+            )
+        self.operator = a.operator
+        labels = DEFAULT_LABELS if a.labels is None else a.labels
+        if isinstance(labels, str):
+            labels = [labels]
+        labels = [str(x).upper() for x in labels]
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise ValueError(
+                f"labels has unknown entries {unknown}; known labels are {list(LABELS)}. "
+                "DATE is off by default: add it with labels=[*cx.anonymise.DEFAULT_LABELS, 'DATE']."
+            )
+        self.labels = frozenset(labels)
+        self.known_names = _str_list(a.known_names, "known_names", "known_names=['Sarah Collins']")
+        self.allow_list = _str_list(a.allow_list, "allow_list", "allow_list=['GreenCrate', 'Crate Plus']")
+        if a.language != "en":
+            raise ValueError(
+                f"language={a.language!r}: the name rules and common-word lists are English only "
+                "(language='en'). For other languages pass a spaCy pipeline with ner=... and "
+                "known_names, and keep language='en'."
+            )
+        regions = [a.phone_regions] if isinstance(a.phone_regions, str) else list(a.phone_regions)
+        import phonenumbers
+
+        supported = phonenumbers.SUPPORTED_REGIONS
+        bad = [r for r in regions if str(r).upper() not in supported]
+        if bad or not regions:
+            raise ValueError(
+                f"phone_regions has unknown region codes {bad or regions}; use ISO 3166 two-letter "
+                "codes such as ('GB', 'IE', 'US')."
+            )
+        self.regions = tuple(str(r).upper() for r in regions)
+        if isinstance(a.seed, bool) or not isinstance(a.seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer, got {type(a.seed).__name__}.")
+        self.seed = int(a.seed)
+        if isinstance(a.min_score, bool) or not isinstance(a.min_score, (int, float)) or not 0 <= a.min_score <= 1:
+            raise ValueError(f"min_score must be a number between 0 and 1, got {a.min_score!r}.")
+        self.min_score = float(a.min_score)
+        for flag in ("name_rules", "propagate"):
+            if not isinstance(getattr(a, flag), bool):
+                raise TypeError(f"{flag} must be True or False, got {getattr(a, flag)!r}.")
+        self.name_rules = a.name_rules
+        self.propagate = a.propagate
+        self.nlp = None
+        self.ner_name = None
+        if a.ner is not None:
+            from cxinsight.anonymise.ner import load_pipeline, pipeline_name
+
+            if not (isinstance(a.ner, str) or hasattr(a.ner, "pipe_names") or hasattr(a.ner, "__fspath__")):
+                raise TypeError(
+                    "ner must be None, the name of an installed spaCy pipeline, a path to one, or "
+                    f"a loaded spacy.Language; got {type(a.ner).__name__}."
+                )
+            self.nlp = load_pipeline(a.ner)
+            self.ner_name = pipeline_name(self.nlp)
+        self.allow_fold = frozenset(fold(w) for w in self.allow_list)
+        self.allow_rx = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(self.allow_list, key=len, reverse=True)) + r")(?!\w)",
+                re.IGNORECASE,
+            )
+            if self.allow_list else None
+        )
+        allow_words = {w for term in self.allow_list for w in re.findall(r"\w+", term)}
+        self.rules = _names.NameRules(extra_common=allow_words) if self.name_rules else None
+        self.common = _names.word_list("common_words")
+
+    def summary(self) -> dict[str, Any]:
+        """Options as recorded in the corpus (counts and hashes instead of names)."""
+        return {
+            "operator": self.operator,
+            "labels": sorted(self.labels),
+            "known_names": len(self.known_names),
+            "known_names_sha256": _digest(sorted(self.known_names)) if self.known_names else None,
+            "allow_list": len(self.allow_list),
+            "language": "en",
+            "phone_regions": list(self.regions),
+            "ner": self.ner_name,
+            "seed": self.seed,
+            "min_score": self.min_score,
+            "name_rules": self.name_rules,
+            "propagate": self.propagate,
+        }
+
+
+def _str_list(value: Any, name: str, example: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a list of strings, not one string; write {example}.")
+    try:
+        items = list(value)
+    except TypeError as err:
+        raise TypeError(f"{name} must be a list of strings; write {example}.") from err
+    bad = [type(v).__name__ for v in items if not isinstance(v, str)]
+    if bad:
+        raise TypeError(f"{name} must contain only strings (found {sorted(set(bad))}); write {example}.")
+    return [" ".join(v.split()) for v in items if v.strip()]
+
+
+def _digest(values: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    for v in values:
+        h.update(v.encode("utf-8") + b"\x1e")
+    return h.hexdigest()
+
+
+# ============================================================================ entities
+class _Entities:
+    """One table of the real-world entities of a study, shared by every interview."""
+
+    def __init__(self, common: frozenset[str]) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.variant_index: dict[str, list[int]] = defaultdict(list)  # PERSON fold -> entity ids
+        self.value_index: dict[tuple[str, str], int] = {}
+        self.common = common
+
+    def add_person(self, full: str, *, role: str | None = None, code: str | None = None,
+                   interview_id: str | None = None, source: str = "rules") -> int:
+        key = fold(full)
+        for idx in self.variant_index.get(key, []):
+            e = self.items[idx]
+            if len(fold(e["original"]).split()) >= len(key.split()):
+                if code and not e.get("code"):
+                    e["code"], e["role"] = code, role
+                if interview_id:
+                    e["interviews"].add(interview_id)
+                return idx
+        idx = len(self.items)
+        self.items.append(
+            {"label": "PERSON", "original": " ".join(full.split()), "variants": [], "role": role,
+             "code": code, "interviews": {interview_id} if interview_id else set(), "source": source}
+        )
+        self._add_variant(idx, full)
+        tokens = full.split()
+        if len(tokens) > 1:
+            self._add_variant(idx, tokens[0])
+            if len(tokens[-1]) >= 3:
+                self._add_variant(idx, tokens[-1])
+        return idx
+
+    def _add_variant(self, idx: int, text: str) -> None:
+        key = fold(text)
+        if len(key) < 2:
+            return
+        if idx not in self.variant_index[key]:
+            self.variant_index[key].append(idx)
+        if text not in self.items[idx]["variants"]:
+            self.items[idx]["variants"].append(text)
+
+    def find_person(self, text: str, interview_id: str | None) -> int | None:
+        cands = self.variant_index.get(fold(text), [])
+        if not cands:
+            return None
+        # prefer the full-name owner, then someone from the same interview, then the first
+        key = fold(text)
+        for idx in cands:
+            if fold(self.items[idx]["original"]) == key:
+                return idx
+        for idx in cands:
+            if interview_id in self.items[idx]["interviews"]:
+                return idx
+        return cands[0]
+
+    def add_value(self, label: str, text: str) -> int:
+        key = (label, _normalise_value(label, text))
+        if key not in self.value_index:
+            self.value_index[key] = len(self.items)
+            self.items.append({"label": label, "original": text, "variants": [], "role": None,
+                               "code": None, "interviews": set(), "source": "rules"})
+        idx = self.value_index[key]
+        if text not in self.items[idx]["variants"]:
+            self.items[idx]["variants"].append(text)
+        return idx
+
+    def matcher(self, indices: Iterable[int] | None = None) -> KnownMatcher | None:
+        pairs = []
+        for idx in range(len(self.items)) if indices is None else indices:
+            e = self.items[idx]
+            for v in e["variants"] + [e["original"]]:
+                pairs.append((v, e["label"] == "PERSON" and fold(v) in self.common))
+        return KnownMatcher(pairs) if pairs else None
+
+
+def _normalise_value(label: str, text: str) -> str:
+    if label == "EMAIL":
+        return _spoken.normalise_spoken_email(text) if "@" not in text else text.lower()
+    if label in ("PHONE", "CARD", "IBAN", "ID_NUMBER"):
+        digits = _spoken.spoken_digits(re.findall(r"[A-Za-z]+|\d+|\+", text)) if re.search(r"[a-z]{3}", text, re.I) and label != "IBAN" else text
+        digits = re.sub(r"[^0-9A-Za-z+]", "", digits).upper()
+        if label == "PHONE":
+            digits = digits.lstrip("+")
+            for prefix, national in (("44", "0"), ("353", "0"), ("1", "")):
+                if digits.startswith(prefix) and len(digits) > 10:
+                    digits = national + digits[len(prefix):]
+                    break
+        return digits
+    if label in ("POSTCODE",):
+        return re.sub(r"\s+", "", text).upper()
+    return fold(text)
+
+
+# ============================================================================ the anonymiser
+class Anonymiser:
+    """Find and replace personal data in transcripts, consistently across a whole study.
+
+    Parameters
+    ----------
+    operator : {"placeholder", "surrogate", "redact", "mask"}, default "placeholder"
+        How a detection is replaced: a typed, numbered placeholder (``[PERSON_3]``, and the
+        speaker's code ``[P01]`` for interview participants), a realistic surrogate name
+        (seeded, the same for every mention), the bare label (``[PERSON]``: mentions cannot be
+        linked), or asterisks of the same length.
+    labels : list of str, optional
+        Labels to detect. Default: every label except ``DATE``
+        (PERSON, EMAIL, PHONE, URL, ADDRESS, POSTCODE, CARD, IBAN, IP, ID_NUMBER, ORG, LOCATION;
+        ORG and LOCATION come only from an NER pipeline).
+    known_names : list of str, optional
+        Names to always find (staff, family members, the researcher's list). Speaker labels and
+        the name columns of the manifest are added automatically by :meth:`review` and
+        :meth:`apply`.
+    allow_list : list of str, optional
+        Words and phrases never to replace (the company's brand and product names).
+    language : str, default "en"
+        Only English rules are shipped.
+    phone_regions : tuple of str, default ("GB", "IE", "US")
+        Regions whose national phone formats are recognised (``+``-prefixed numbers are found
+        for any region).
+    ner : str, path or spacy.Language, optional
+        An installed spaCy pipeline with an ``ner`` component (``"en_core_web_sm"``, a folder
+        written by ``nlp.to_disk``, or a loaded pipeline). Its PERSON, ORG, GPE/LOC/FAC and
+        DATE entities are merged with the rules. Nothing is downloaded.
+    seed : int, default 0
+        Seed of the surrogate names.
+    min_score : float, default 0.4
+        Detections scoring lower are dropped. The lowest rule scores are 0.4 (a capitalised
+        word that is not a common English word) and 0.45 (a lower-case surname from the lists).
+    name_rules : bool, default True
+        Use the model-free name rules (cues, gazetteer, capitalisation).
+    propagate : bool, default True
+        Once a name is found anywhere in the study, find it in every other turn too.
+
+    Examples
+    --------
+    >>> anon = cx.Anonymiser(allow_list=["GreenCrate"])          # doctest: +SKIP
+    >>> table = anon.review(corpus)                                # doctest: +SKIP
+    >>> table = table[table["text"] != "Bramley"]                  # drop a false positive
+    >>> pseudo, key = anon.apply(corpus, table)                    # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        operator: str = "placeholder",
+        labels: Iterable[str] | None = None,
+        known_names: Iterable[str] = (),
+        allow_list: Iterable[str] = (),
+        language: str = "en",
+        phone_regions: Iterable[str] = ("GB", "IE", "US"),
+        ner: Any = None,
+        seed: int = 0,
+        min_score: float = 0.4,
+        name_rules: bool = True,
+        propagate: bool = True,
+    ) -> None:
+        self.operator = operator
+        self.labels = labels
+        self.known_names = known_names
+        self.allow_list = allow_list
+        self.language = language
+        self.phone_regions = phone_regions
+        self.ner = ner
+        self.seed = seed
+        self.min_score = min_score
+        self.name_rules = name_rules
+        self.propagate = propagate
+        self._cfg = _Config(self)
+        self._known_option = self._cfg_known_matcher()
+
+    def __repr__(self) -> str:
+        return (
+            f"Anonymiser(operator={self.operator!r}, labels={sorted(self._cfg.labels)}, "
+            f"known_names=<{len(self._cfg.known_names)} names>, "
+            f"allow_list=<{len(self._cfg.allow_list)} terms>, ner={self._cfg.ner_name!r}, "
+            f"seed={self.seed}, min_score={self.min_score})"
+        )
+
+    def _cfg_known_matcher(self) -> KnownMatcher | None:
+        ents = _Entities(self._cfg.common)
+        for name in self._cfg.known_names:
+            ents.add_person(name, source="known_names")
+        return ents.matcher()
+
+    # ------------------------------------------------------------------ detection in one string
+    def _raw(self, text: str, known: KnownMatcher | None, *, names: bool = True,
+             patterns_only: bool = False) -> list[Detection]:
+        cfg = self._cfg
+        labels = cfg.labels
+        found: list[Detection] = []
+        if known is not None and "PERSON" in labels:
+            found += known.find(text)
+        if "EMAIL" in labels:
+            found += _patterns.find_emails(text)
+            if not patterns_only:
+                found += _spoken.find_spoken_emails(text)
+        if "URL" in labels:
+            found += _patterns.find_urls(text)
+        if "PHONE" in labels:
+            found += _patterns.find_phones(text, cfg.regions)
+        if patterns_only:
+            return found
+        if "PHONE" in labels or "ID_NUMBER" in labels:
+            found += [d for d in _spoken.find_spoken_digits(text) if d.label in labels]
+        if "CARD" in labels:
+            found += _patterns.find_cards(text)
+        if "IBAN" in labels:
+            found += _patterns.find_ibans(text)
+        if "IP" in labels:
+            found += _patterns.find_ips(text)
+        if "POSTCODE" in labels or "ADDRESS" in labels:
+            found += _patterns.find_postcodes(text)
+        if "ADDRESS" in labels:
+            found += _patterns.find_addresses(text)
+            found = _patterns.merge_address_postcodes(text, found)
+        if "ID_NUMBER" in labels:
+            found += _patterns.find_id_numbers(text)
+        if "DATE" in labels:
+            found += _patterns.find_dates(text)
+        if names and cfg.rules is not None and "PERSON" in labels:
+            found += cfg.rules.find(text)
+        if cfg.nlp is not None:
+            from cxinsight.anonymise.ner import find_entities
+
+            found += [d for d in find_entities(cfg.nlp, text) if d.label in labels]
+        return found
+
+    def _filter(self, text: str, found: list[Detection]) -> list[Detection]:
+        cfg = self._cfg
+        allowed_spans = [(m.start(), m.end()) for m in cfg.allow_rx.finditer(text)] if cfg.allow_rx else []
+        kept = []
+        for d in found:
+            if d.score < cfg.min_score or d.label not in cfg.labels:
+                continue
+            if d.detector == "manual":
+                kept.append(d)
+                continue
+            span = text[d.start:d.end]
+            if cfg.allow_fold and fold(span) in cfg.allow_fold:
+                continue
+            if d.label in ("PERSON", "ORG", "LOCATION") and any(
+                s < d.end and d.start < e for s, e in allowed_spans
+            ):
+                continue
+            kept.append(d)
+        return resolve(kept)
+
+    def _detect(self, text: str, known: KnownMatcher | None, **kw: Any) -> list[Detection]:
+        if not isinstance(text, str) or not text:
+            return []
+        return self._filter(text, self._raw(text, known, **kw))
+
+    def detect(self, text: str) -> pd.DataFrame:
+        """Find personal data in one string.
+
+        Parameters
+        ----------
+        text : str
+            Any text (a turn, a sentence, a tweet).
+
+        Returns
+        -------
+        DataFrame
+            One row per detection, sorted by ``start``, non-overlapping, with columns
+            ``start`` (int), ``end`` (int; ``text[start:end]`` is the detected string),
+            ``label`` (str; one of PERSON, EMAIL, PHONE, URL, ADDRESS, POSTCODE, CARD, IBAN, IP,
+            ID_NUMBER, ORG, LOCATION, DATE), ``score`` (float in [0, 1]), ``detector`` (str:
+            ``known_name``, ``email``, ``url``, ``phone``, ``card``, ``iban``, ``ip``,
+            ``postcode``, ``address``, ``id_number``, ``date``, ``spoken_email``,
+            ``spoken_digits``, ``name_cue``, ``name_gazetteer``, ``name_capitalised``, ``ner``)
+            and ``text`` (the detected string).
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"detect() takes one string, got {type(text).__name__}; use review(corpus) for a corpus.")
+        rows = [(d.start, d.end, d.label, round(float(d.score), 3), d.detector, text[d.start:d.end])
+                for d in self._detect(text, self._known_option)]
+        df = pd.DataFrame(rows, columns=DETECTION_COLUMNS)
+        return df.astype({"start": "int64", "end": "int64", "score": "float64"})
+
+    # ------------------------------------------------------------------ study context
+    def _study(self, corpus: Corpus) -> _Study:
+        if not isinstance(corpus, Corpus):
+            raise TypeError(
+                f"expected a cxinsight Corpus, got {type(corpus).__name__}; read transcripts with "
+                "cx.read(path) first (or use detect(text) for a single string)."
+            )
+        corpus.require("turns", ["interview_id", "turn", "speaker", "role", "text"], "cx.read(path)")
+        return _Study(corpus, self._cfg)
+
+    def review(self, corpus: Corpus) -> pd.DataFrame:
+        """Return every detection in the study, for a researcher to check before :meth:`apply`.
+
+        Parameters
+        ----------
+        corpus : Corpus
+            A corpus read with :func:`cxinsight.read` (segmented or not).
+
+        Returns
+        -------
+        DataFrame
+            One row per detection with columns ``interview_id``, ``turn``, ``start``, ``end``
+            (character offsets in the turn's ``text``), ``text``, ``label``, ``detector``,
+            ``score`` and ``context`` (the words around it, the detection in ``[[ ]]``). Drop
+            rows that are not personal data, add rows for missed strings (``text`` and
+            ``label``; leave ``interview_id``/``turn``/``start``/``end`` empty to replace the
+            string everywhere), and pass the table to :meth:`apply`.
+
+        Notes
+        -----
+        The table holds original personal data: do not share it.
+        """
+        study = self._study(corpus)
+        return study.review_table(self)
+
+    # ------------------------------------------------------------------ apply
+    def apply(self, corpus: Corpus, detections: pd.DataFrame | None = None) -> tuple[Corpus, Key]:
+        """Replace the detections and return the pseudonymised corpus and its key.
+
+        Parameters
+        ----------
+        corpus : Corpus
+            The corpus to pseudonymise (it is not changed).
+        detections : DataFrame, optional
+            A (possibly edited) table from :meth:`review`. When omitted, :meth:`review` is run.
+
+        Returns
+        -------
+        (Corpus, Key)
+            The new corpus (speakers as codes ``P01``/``I1``, texts replaced, participants'
+            name columns removed and ``participant_code`` added, ``meta["anonymisation"]``
+            summary) and the re-identification :class:`Key`, which is never part of the corpus.
+        """
+        study = self._study(corpus)
+        table = study.review_table(self) if detections is None else study.check_table(self, detections)
+        return study.apply(self, table)
+
+
+# ============================================================================ the study
+class _Study:
+    """Everything known about one corpus: speakers, codes, entities."""
+
+    def __init__(self, corpus: Corpus, cfg: _Config) -> None:
+        self.corpus = corpus
+        self.cfg = cfg
+        self.ents = _Entities(cfg.common)
+        turns = corpus.turns
+        self.order = list(pd.unique(corpus.participants["interview_id"].astype(str))) if "interview_id" in corpus.participants else []
+        for iid in pd.unique(turns["interview_id"].astype(str)):
+            if iid not in self.order:
+                self.order.append(iid)
+        self.speaker_code: dict[tuple[str, str], str] = {}
+        self.participant_code: dict[str, str] = {}
+        self.name_columns: list[str] = []
+        self.interviewer_columns: list[str] = []
+        self._build_people()
+        self.known = self.ents.matcher()
+
+    # -------------------------------------------------------------- people and codes
+    def _is_name(self, label: str) -> bool:
+        label = " ".join(str(label).split())
+        if not label or _GENERIC_SPEAKER.match(label) or not re.search(r"[^\W\d_]{2}", label):
+            return False
+        return True
+
+    def _build_people(self) -> None:
+        cfg, ents = self.cfg, self.ents
+        parts = self.corpus.participants
+        width = max(2, len(str(len(self.order))))
+        # name columns of the manifest
+        for col in parts.columns:
+            if col == "interview_id" or parts[col].dtype.kind not in "OSU":
+                continue
+            values = parts[col].dropna().astype(str)
+            if values.empty or not _NAME_COL.search(str(col)):
+                continue
+            if (values.str.match(_CODE_LIKE)).mean() > 0.5:
+                continue
+            (self.interviewer_columns if _INTERVIEWER_COL.search(str(col)) else self.name_columns).append(col)
+        # participants in manifest order
+        by_iid = {}
+        for i, iid in enumerate(self.order):
+            code = f"P{i + 1:0{width}d}"
+            self.participant_code[iid] = code
+            row = parts[parts["interview_id"].astype(str) == iid] if "interview_id" in parts else parts.iloc[0:0]
+            name = None
+            if len(row) and self.name_columns:
+                vals = [str(row.iloc[0][c]) for c in self.name_columns if pd.notna(row.iloc[0][c]) and str(row.iloc[0][c]).strip()]
+                firsts = [v for c, v in zip(self.name_columns, vals) if "first" in c.lower()]
+                lasts = [v for c, v in zip(self.name_columns, vals) if "last" in c.lower() or "surname" in c.lower()]
+                name = f"{firsts[0]} {lasts[0]}" if firsts and lasts else (vals[0] if vals else None)
+            if name:
+                by_iid[iid] = ents.add_person(name, role="participant", code=code, interview_id=iid, source="manifest")
+        n_interviewers = 0
+
+        def interviewer_entity(name: str, iid: str) -> int:
+            nonlocal n_interviewers
+            idx = ents.find_person(name, iid) if fold(name) in ents.variant_index else None
+            if idx is None or ents.items[idx].get("role") not in (None, "interviewer"):
+                idx = ents.add_person(name, role="interviewer", interview_id=iid, source="speaker")
+            e = ents.items[idx]
+            e["interviews"].add(iid)
+            if not e.get("code"):
+                n_interviewers += 1
+                e["code"], e["role"] = f"I{n_interviewers}", "interviewer"
+            return idx
+
+        manifest_interviewer: dict[str, int] = {}
+        for iid in self.order:
+            row = parts[parts["interview_id"].astype(str) == iid] if "interview_id" in parts else parts.iloc[0:0]
+            for col in self.interviewer_columns:
+                if len(row) and pd.notna(row.iloc[0][col]) and str(row.iloc[0][col]).strip():
+                    manifest_interviewer[iid] = interviewer_entity(str(row.iloc[0][col]), iid)
+                    break
+        for name in cfg.known_names:
+            ents.add_person(name, source="known_names")
+        # speakers, in interview and turn order
+        turns = self.corpus.turns
+        extra = len(self.order)
+        others = 0
+        seen = turns[["interview_id", "speaker", "role"]].astype(str).drop_duplicates()
+        seen["_o"] = seen["interview_id"].map({iid: i for i, iid in enumerate(self.order)})
+        seen = seen.sort_values("_o", kind="stable")
+        claimed: set[str] = set()
+        for iid, speaker, role in seen[["interview_id", "speaker", "role"]].itertuples(index=False):
+            is_name = self._is_name(speaker)
+            if role == "participant":
+                idx = ents.find_person(speaker, iid) if is_name else None
+                if idx is not None and ents.items[idx].get("role") == "participant":
+                    code = ents.items[idx]["code"]
+                    ents.items[idx]["interviews"].add(iid)
+                    claimed.add(iid)
+                elif (not is_name or iid not in by_iid) and iid not in claimed:
+                    code = self.participant_code[iid]
+                    claimed.add(iid)
+                    if is_name:
+                        by_iid[iid] = ents.add_person(speaker, role="participant", code=code, interview_id=iid, source="speaker")
+                elif not is_name:
+                    code = self.participant_code[iid]
+                else:
+                    extra += 1
+                    code = f"P{extra:0{width}d}"
+                    ents.add_person(speaker, role="participant", code=code, interview_id=iid, source="speaker")
+            elif role == "interviewer":
+                if is_name:
+                    code = ents.items[interviewer_entity(speaker, iid)]["code"]
+                elif iid in manifest_interviewer:
+                    code = ents.items[manifest_interviewer[iid]]["code"]
+                else:
+                    code = ents.items[interviewer_entity(f"{speaker} ({iid})", iid)]["code"]
+            else:
+                if is_name:
+                    idx = ents.find_person(speaker, iid)
+                    if idx is None or not ents.items[idx].get("code"):
+                        others += 1
+                        idx = ents.add_person(speaker, role="unknown", code=f"S{others}", interview_id=iid, source="speaker")
+                        ents.items[idx]["code"] = ents.items[idx]["code"] or f"S{others}"
+                    code = ents.items[idx]["code"]
+                else:
+                    code = speaker
+            self.speaker_code[(iid, speaker)] = code
+        # generic interviewer entities ("Interviewer (int11)") are not names to look for in text
+        for e in ents.items:
+            if e["source"] == "speaker" and e["original"].endswith(")") and "(" in e["original"]:
+                e["variants"] = []
+                e["internal"] = True
+        self.ents.variant_index = defaultdict(list, {
+            k: [i for i in v if not ents.items[i].get("internal")] for k, v in ents.variant_index.items()
+        })
+
+    # -------------------------------------------------------------- detection over the study
+    def _turn_rows(self):
+        t = self.corpus.turns
+        return zip(t["interview_id"].astype(str), t["turn"].astype(int), t["text"].fillna("").astype(str))
+
+    def detections(self, anon: Anonymiser) -> list[tuple[str, int, Detection]]:
+        out = []
+        texts = {}
+        for iid, turn, text in self._turn_rows():
+            texts[(iid, turn)] = text
+            for d in anon._detect(text, self.known):
+                out.append((iid, turn, d))
+        if self.cfg.propagate and "PERSON" in self.cfg.labels:
+            first_names = _names.word_list("first_names")
+            found_names: dict[str, str] = {}
+            for iid, turn, d in out:
+                # only confident names spread; a capitalised unknown word does not
+                if d.label == "PERSON" and d.detector != "known_name" and d.score >= 0.5:
+                    s = texts[(iid, turn)][d.start:d.end]
+                    found_names.setdefault(fold(s), s)
+            if found_names:
+                # a listed first name spreads in any case; anything else only when capitalised
+                pairs = [
+                    (s, key in self.cfg.common or key not in first_names or len(key) < 3)
+                    for key, s in found_names.items()
+                ]
+                prop = KnownMatcher(pairs, detector="propagated", score=0.6)
+                by_turn = defaultdict(list)
+                for iid, turn, d in out:
+                    by_turn[(iid, turn)].append(d)
+                out = []
+                for key, text in texts.items():
+                    current = by_turn.get(key, [])
+                    extra = [d for d in prop.find(text)
+                             if not any(o.start < d.end and d.start < o.end for o in current)]
+                    extra = anon._filter(text, extra)
+                    for d in resolve(current + extra):
+                        out.append((key[0], key[1], d))
+        return out
+
+    def review_table(self, anon: Anonymiser) -> pd.DataFrame:
+        texts = {(iid, turn): text for iid, turn, text in self._turn_rows()}
+        rows = []
+        for iid, turn, d in self.detections(anon):
+            text = texts[(iid, turn)]
+            rows.append((iid, turn, d.start, d.end, text[d.start:d.end], d.label, d.detector,
+                         round(float(d.score), 3), _context(text, d.start, d.end)))
+        df = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+        df["_o"] = df["interview_id"].map({iid: i for i, iid in enumerate(self.order)})
+        df = df.sort_values(["_o", "turn", "start"], kind="stable").drop(columns="_o").reset_index(drop=True)
+        return df.astype({"turn": "int64", "start": "int64", "end": "int64", "score": "float64"})
+
+    def check_table(self, anon: Anonymiser, table: pd.DataFrame) -> pd.DataFrame:
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError("detections must be a DataFrame such as the one returned by review(corpus).")
+        missing = [c for c in ("text", "label") if c not in table.columns]
+        if missing:
+            raise ValueError(
+                f"detections is missing the columns {missing}; start from anon.review(corpus) and "
+                "edit it, or give at least 'text' and 'label' for strings to replace everywhere."
+            )
+        bad = sorted(set(table["label"].astype(str)) - set(LABELS))
+        if bad:
+            raise ValueError(f"detections has unknown labels {bad}; use one of {list(LABELS)}.")
+        texts = {(iid, turn): text for iid, turn, text in self._turn_rows()}
+        t = table.copy()
+        for c in ("interview_id", "turn", "start", "end", "detector", "score"):
+            if c not in t.columns:
+                t[c] = np.nan
+        by_turn: dict[tuple[str, int], list[Detection]] = defaultdict(list)
+        for i, r in enumerate(t.itertuples(index=False)):
+            s = str(r.text)
+            label = str(r.label)
+            detector = r.detector if isinstance(r.detector, str) and r.detector else "manual"
+            score = float(r.score) if pd.notna(r.score) else 1.0
+            if pd.notna(r.start) and pd.notna(r.end) and pd.notna(r.interview_id) and pd.notna(r.turn):
+                key = (str(r.interview_id), int(r.turn))
+                if key not in texts:
+                    raise ValueError(f"detections row {i}: interview {r.interview_id!r} has no turn {r.turn}.")
+                st, en = int(r.start), int(r.end)
+                if texts[key][st:en] != s:
+                    raise ValueError(
+                        f"detections row {i}: text does not match the turn at {st}:{en} of "
+                        f"interview {r.interview_id!r}, turn {int(r.turn)}. Leave start/end empty "
+                        "to replace the string wherever it occurs."
+                    )
+                by_turn[key].append(Detection(st, en, label, score, detector))
+                continue
+            if not s.strip():
+                continue
+            rx = re.compile(r"(?<!\w)" + re.escape(s) + r"(?!\w)", re.IGNORECASE)
+            scope = [k for k in texts if (pd.isna(r.interview_id) or k[0] == str(r.interview_id))
+                     and (pd.isna(r.turn) or k[1] == int(r.turn))]
+            for key in scope:
+                for m in rx.finditer(texts[key]):
+                    by_turn[key].append(Detection(m.start(), m.end(), label, 1.0, "manual"))
+        rows = []
+        for key, dets in by_turn.items():
+            text = texts[key]
+            for d in resolve(dets):
+                rows.append((key[0], key[1], d.start, d.end, text[d.start:d.end], d.label, d.detector,
+                             d.score, _context(text, d.start, d.end)))
+        df = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+        df["_o"] = df["interview_id"].map({iid: i for i, iid in enumerate(self.order)})
+        return df.sort_values(["_o", "turn", "start"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+    # -------------------------------------------------------------- linking and pseudonyms
+    def _link(self, table: pd.DataFrame) -> list[int]:
+        ents = self.ents
+        linked: list[int | None] = [None] * len(table)
+        rows = list(table[["interview_id", "text", "label"]].itertuples(index=False))
+        # multi-word names first, so that "Marcus" later joins "Marcus Webb"
+        order = sorted(range(len(rows)), key=lambda i: (rows[i].label != "PERSON", -len(str(rows[i].text).split())))
+        for i in order:
+            iid, text, label = str(rows[i].interview_id), str(rows[i].text), rows[i].label
+            if label == "PERSON":
+                idx = ents.find_person(text, iid)
+                if idx is None:
+                    idx = ents.add_person(text, interview_id=iid)
+                ents.items[idx]["interviews"].add(iid)
+                if text not in ents.items[idx]["variants"]:
+                    ents.items[idx]["variants"].append(text)
+            else:
+                idx = ents.add_value(label, text)
+                if label in ("EMAIL",) and "@" not in text:
+                    pass
+            linked[i] = idx
+        return linked  # type: ignore[return-value]
+
+    def _pseudonyms(self, used: list[int]) -> None:
+        op = self.cfg.operator
+        counters: Counter[str] = Counter()
+        taken = {fold(v) for e in self.ents.items for v in e["variants"] + [e["original"]]}
+        fake = None
+        if op == "surrogate":
+            from faker import Faker
+
+            fake = Faker(_SURROGATE_LOCALE)
+            fake.seed_instance(self.cfg.seed)
+        order = list(dict.fromkeys(used))
+        # people with codes first (stable codes), then in order of first mention
+        for idx in [i for i, e in enumerate(self.ents.items) if e.get("code")] + order:
+            e = self.ents.items[idx]
+            if "pseudonym" in e:
+                continue
+            label = e["label"]
+            if op == "placeholder":
+                if e.get("code"):
+                    e["pseudonym"] = f"[{e['code']}]"
+                else:
+                    counters[label] += 1
+                    e["pseudonym"] = f"[{label}_{counters[label]}]"
+            elif op == "redact":
+                e["pseudonym"] = f"[{label}]"
+            elif op == "mask":
+                e["pseudonym"] = "*" * len(e["original"])
+            else:
+                e["pseudonym"] = self._surrogate(fake, e, counters, taken)
+
+    def _surrogate(self, fake, e: dict[str, Any], counters: Counter, taken: set[str]) -> str:
+        label = e["label"]
+        if label == "PERSON":
+            for _ in range(200):
+                first, last = fake.first_name(), fake.last_name()
+                full = f"{first} {last}"
+                if fold(first) not in taken and fold(last) not in taken and fold(full) not in taken:
+                    taken.update({fold(first), fold(last), fold(full)})
+                    e["surrogate_parts"] = (first, last)
+                    return full if len(e["original"].split()) > 1 else first
+            counters[label] += 1
+            return f"[PERSON_{counters[label]}]"
+        if label == "EMAIL":
+            counters[label] += 1
+            return f"{fake.user_name()}{counters[label]}@example.com"
+        if label == "PHONE":
+            counters[label] += 1
+            return f"07700 900{counters[label] % 1000:03d}"
+        if label == "URL":
+            counters[label] += 1
+            return f"https://example.com/{counters[label]}"
+        counters[label] += 1
+        return f"[{label}_{counters[label]}]"
+
+    def _replacement(self, idx: int, occurrence: str) -> str:
+        e = self.ents.items[idx]
+        op = self.cfg.operator
+        if op == "mask":
+            return "*" * len(occurrence)
+        if op != "surrogate" or e["label"] != "PERSON" or "surrogate_parts" not in e:
+            return e["pseudonym"]
+        first, last = e["surrogate_parts"]
+        tokens = e["original"].split()
+        occ = fold(occurrence)
+        if len(tokens) > 1 and occ == fold(tokens[0]):
+            out = first
+        elif len(tokens) > 1 and occ == fold(tokens[-1]):
+            out = last
+        elif len(occ.split()) > 1 or len(tokens) > 1:
+            out = f"{first} {last}"
+        else:
+            out = first
+        if occurrence.isupper():
+            return out.upper()
+        if occurrence.islower():
+            return out.lower()
+        return out
+
+    # -------------------------------------------------------------- apply
+    def apply(self, anon: Anonymiser, table: pd.DataFrame) -> tuple[Corpus, Key]:
+        corpus, cfg = self.corpus, self.cfg
+        linked = self._link(table)
+        self._pseudonyms(linked)
+        turns = corpus.turns.copy()
+        keys = list(zip(turns["interview_id"].astype(str), turns["turn"].astype(int)))
+        edits_by_turn: dict[tuple[str, int], list[tuple[int, int, str, int, str]]] = defaultdict(list)
+        for (iid, turn, start, end, text, _label, detector), idx in zip(
+            table[["interview_id", "turn", "start", "end", "text", "label", "detector"]].itertuples(index=False), linked
+        ):
+            edits_by_turn[(str(iid), int(turn))].append((int(start), int(end), self._replacement(idx, str(text)), idx, detector))
+        counts_label: Counter[str] = Counter()
+        counts_detector: Counter[str] = Counter()
+        key_edits = []
+        new_texts = []
+        seg_maps = {}
+        originals = turns["text"].fillna("").astype(str).tolist()
+        for row, (k, text) in enumerate(zip(keys, originals)):
+            edits = sorted(edits_by_turn.get(k, []))
+            if not edits:
+                new_texts.append(text)
+                continue
+            simple = [(s, e, r) for s, e, r, _, _ in edits]
+            new = splice(text, simple)
+            shift = 0
+            for s, e, r, idx, det in edits:
+                key_edits.append({"row": row, "s": s + shift, "e": s + shift + len(r), "o": text[s:e]})
+                shift += len(r) - (e - s)
+                counts_label[self.ents.items[idx]["label"]] += 1
+                counts_detector[det] += 1
+            seg_maps[k] = (simple, offset_mapper(simple))
+            new_texts.append(new)
+        turns["text"] = new_texts
+        # speakers -> codes
+        orig_speakers = turns["speaker"].astype(str).tolist()
+        turns["speaker"] = [self.speaker_code.get((iid, sp), sp) for (iid, _), sp in zip(keys, orig_speakers)]
+        # interview ids and sources: known names and patterns only
+        id_map = self._scrub_identifiers(anon, pd.unique(turns["interview_id"].astype(str)))
+        src_map = self._scrub_identifiers(anon, pd.unique(turns["source"].dropna().astype(str)))
+        turns["interview_id"] = turns["interview_id"].astype(str).map(lambda v: id_map.get(v, v))
+        turns["source"] = turns["source"].map(lambda v: src_map.get(v, v) if isinstance(v, str) else v)
+        # segments
+        segments, seg_state, embeddings = self._segments(corpus, seg_maps, id_map, src_map, new_texts, keys)
+        # participants
+        participants, part_state = self._participants(id_map)
+        # scrub names from meta and result tables (not reversible)
+        used_idx = sorted(set(linked) | {i for i, e in enumerate(self.ents.items) if e.get("code")})
+        scrub = _Scrubber(self, used_idx, id_map, src_map)
+        meta = scrub.value(dict(corpus.meta))
+        tables = {name: scrub.frame(df) for name, df in corpus.tables.items()}
+        fingerprint = turns_fingerprint(turns)
+        summary = {
+            "replacements": int(sum(counts_label.values())),
+            "by_label": dict(sorted(counts_label.items())),
+            "by_detector": dict(sorted(counts_detector.items())),
+            "entities": dict(sorted(Counter(self.ents.items[i]["label"] for i in set(linked)).items())),
+            "participants_coded": len(self.participant_code),
+            "interviewers_coded": len({e["code"] for e in self.ents.items if e.get("role") == "interviewer" and e.get("code")}),
+            "identifiers_changed": len(id_map) + len(src_map),
+            "embeddings_dropped": corpus.embeddings is not None and embeddings is None,
+            "key_fingerprint": fingerprint[:16],
+            "options": cfg.summary(),
+        }
+        meta["anonymisation"] = summary
+        params = dict(cfg.summary())
+        params["replacements"] = summary["replacements"]
+        new_corpus = corpus.with_step(
+            "anonymise", params, turns=turns, participants=participants, segments=segments,
+            embeddings=embeddings, tables=tables, meta=meta,
+        )
+        entities = []
+        for i in used_idx:
+            e = self.ents.items[i]
+            entities.append({
+                "entity_id": i, "label": e["label"], "pseudonym": e.get("pseudonym", ""),
+                "code": e.get("code"), "original": e["original"], "variants": list(e["variants"]),
+            })
+        state = {
+            "format": KEY_FORMAT, "version": KEY_VERSION, "fingerprint": fingerprint,
+            "source_fingerprint": turns_fingerprint(corpus.turns),
+            "operator": cfg.operator, "entities": entities, "edits": key_edits,
+            "speakers": orig_speakers,
+            "interview_ids": {v: k for k, v in id_map.items()},
+            "sources": {v: k for k, v in src_map.items()},
+            "segments": seg_state, "participants": part_state,
+            "meta": _json_safe({k: v for k, v in corpus.meta.items()}),
+        }
+        return new_corpus, Key(state)
+
+    def _scrub_identifiers(self, anon: Anonymiser, values) -> dict[str, str]:
+        matcher = self.ents.matcher([i for i, e in enumerate(self.ents.items) if e["label"] == "PERSON" and not e.get("internal")])
+        out = {}
+        for v in values:
+            dets = anon._filter(v, anon._raw(v, matcher, names=False, patterns_only=True))
+            if not dets:
+                continue
+            edits = []
+            for d in dets:
+                span = v[d.start:d.end]
+                if d.label == "PERSON":
+                    idx = self.ents.find_person(span, None)
+                else:
+                    idx = self.ents.add_value(d.label, span)
+                if "pseudonym" not in self.ents.items[idx]:
+                    self._pseudonyms([idx])
+                rep = re.sub(r"[\[\]]", "", self._replacement(idx, span)) or "x"
+                edits.append((d.start, d.end, rep))
+            out[v] = splice(v, edits)
+        return out
+
+    def _segments(self, corpus, seg_maps, id_map, src_map, new_texts, keys):
+        segs = corpus.segments
+        if segs is None:
+            return None, None, corpus.embeddings
+        segs = segs.copy()
+        text_by_key = dict(zip(keys, new_texts))
+        orig_by_key = dict(zip(keys, corpus.turns["text"].fillna("").astype(str)))
+        state = {"rows": []}
+        changed = False
+        n_cs, n_ce, n_text = [], [], []
+        for i, (iid, turn, cs, ce, text) in enumerate(zip(
+            segs["interview_id"].astype(str), segs["turn"].astype(int), segs["char_start"],
+            segs["char_end"], segs["text"].astype(str),
+        )):
+            k = (iid, turn)
+            if k not in seg_maps:
+                n_cs.append(cs)
+                n_ce.append(ce)
+                n_text.append(text)
+                continue
+            simple, mapper = seg_maps[k]
+            cs, ce = int(cs), int(ce)
+            if orig_by_key[k][cs:ce] == text:
+                a, b = mapper(cs), mapper(ce)
+                new_text = text_by_key[k][a:b]
+                state["rows"].append([i, cs, ce, None])
+            else:  # segment text edited after segmentation: replace by string matching
+                new_text = _Scrubber(self, None, {}, {}).text(text)
+                a, b = cs, ce
+                state["rows"].append([i, cs, ce, text])
+            changed = changed or new_text != text
+            n_cs.append(a)
+            n_ce.append(b)
+            n_text.append(new_text)
+        segs["char_start"] = np.asarray(n_cs, dtype="int64")
+        segs["char_end"] = np.asarray(n_ce, dtype="int64")
+        segs["text"] = n_text
+        if "n_words" in segs:
+            segs["n_words"] = [len(t.split()) for t in n_text]
+        state["speakers"] = segs["speaker"].astype(str).tolist()
+        segs["speaker"] = [self.speaker_code.get((iid, sp), sp) for iid, sp in zip(segs["interview_id"].astype(str), segs["speaker"].astype(str))]
+        state["segment_ids"] = {}
+        if id_map:
+            new_ids = []
+            for sid, iid in zip(segs["segment_id"].astype(str), segs["interview_id"].astype(str)):
+                if iid in id_map and sid.startswith(iid + ":"):
+                    new = id_map[iid] + sid[len(iid):]
+                    state["segment_ids"][new] = sid
+                    sid = new
+                new_ids.append(sid)
+            segs["segment_id"] = new_ids
+        segs["interview_id"] = segs["interview_id"].astype(str).map(lambda v: id_map.get(v, v))
+        if "source" in segs:
+            segs["source"] = segs["source"].map(lambda v: src_map.get(v, v) if isinstance(v, str) else v)
+        embeddings = None if changed else corpus.embeddings
+        return segs, state, embeddings
+
+    def _participants(self, id_map):
+        parts = self.corpus.participants.copy()
+        state = {"original": parts.to_dict(orient="split")}
+        if "interview_id" in parts:
+            iids = parts["interview_id"].astype(str)
+            codes = iids.map(self.participant_code)
+            parts = parts.drop(columns=self.name_columns)
+            for col in self.interviewer_columns:
+                new = []
+                for iid, v in zip(iids, parts[col]):
+                    if pd.isna(v) or not str(v).strip():
+                        new.append(v)
+                        continue
+                    idx = self.ents.find_person(str(v), iid)
+                    new.append(self.ents.items[idx]["code"] if idx is not None and self.ents.items[idx].get("code") else "I?")
+                parts[col] = new
+            parts["interview_id"] = iids.map(lambda v: id_map.get(v, v))
+            if "participant_code" in parts:
+                parts = parts.drop(columns="participant_code")
+            parts.insert(1, "participant_code", codes.values)
+        return parts, state
+
+
+class _Scrubber:
+    """Replace every known original string in free values (meta, result tables)."""
+
+    def __init__(self, study: _Study, indices, id_map, src_map) -> None:
+        self.study = study
+        self.id_map = {**src_map, **id_map}
+        items = study.ents.items
+        idx = [i for i in (range(len(items)) if indices is None else indices)
+               if not items[i].get("internal") and "pseudonym" in items[i]]
+        pairs = []
+        self.lookup = {}
+        for i in idx:
+            e = items[i]
+            for v in e["variants"] + [e["original"]]:
+                pairs.append((v, e["label"] == "PERSON" and fold(v) in study.cfg.common))
+                self.lookup.setdefault(fold(v), i)
+        self.matcher = KnownMatcher(pairs) if pairs else None
+
+    def text(self, s: str) -> str:
+        if s in self.id_map:
+            return self.id_map[s]
+        if self.matcher is None:
+            return s
+        edits = []
+        for d in resolve(self.matcher.find(s)):
+            i = self.lookup.get(fold(s[d.start:d.end]))
+            if i is not None:
+                edits.append((d.start, d.end, self.study._replacement(i, s[d.start:d.end])))
+        out = splice(s, edits)
+        for old, new in self.id_map.items():
+            out = out.replace(old, new)
+        return out
+
+    def value(self, v: Any) -> Any:
+        if isinstance(v, str):
+            return self.text(v)
+        if isinstance(v, dict):
+            if "alias" in v and "merged_into" in v and "interview_id" in v:
+                # a speaker merge record: both labels become the speaker's code
+                iid = str(v["interview_id"])
+                code = self.study.speaker_code.get((iid, str(v["merged_into"])), "speaker")
+                return {**{k: self.value(x) for k, x in v.items()}, "alias": code, "merged_into": code}
+            return {k: self.value(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [self.value(x) for x in v]
+        return v
+
+    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        for col in df.columns:
+            if df[col].dtype == object:
+                df[col] = df[col].map(lambda x: self.text(x) if isinstance(x, str) else x)
+        return df
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    left = text[max(0, start - width):start]
+    right = text[end:end + width]
+    return ("…" if start > width else "") + left + "[[" + text[start:end] + "]]" + right + ("…" if end + width < len(text) else "")
+
+
+# ============================================================================ one-line forms
+def anonymise(corpus: Corpus, **options: Any) -> tuple[Corpus, Key]:
+    """Pseudonymise a study in one call: ``Anonymiser(**options).apply(corpus)``.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The study, as read by :func:`cxinsight.read`.
+    **options
+        Any option of :class:`Anonymiser` (``operator``, ``allow_list``, ``known_names``, ...).
+
+    Returns
+    -------
+    (Corpus, Key)
+        The pseudonymised corpus and its re-identification key. Save the key apart from the
+        data with ``key.save(path)``.
+    """
+    return Anonymiser(**options).apply(corpus)
+
+
+def reidentify(corpus: Corpus, key: Key) -> Corpus:
+    """Reverse pseudonymisation exactly, using the study's key.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        A corpus returned by :func:`anonymise` (later steps may have added columns/tables).
+    key : Key
+        The key returned with it (or ``Key.load(path)``).
+
+    Returns
+    -------
+    Corpus
+        Turns, speakers, segments, participants and interview ids as they were before
+        pseudonymisation. Result tables of later steps keep their pseudonymised text.
+
+    Raises
+    ------
+    KeyMismatchError
+        When the key belongs to another study, or the turns were edited after pseudonymisation.
+    """
+    if not isinstance(key, Key):
+        raise TypeError(f"key must be a cxinsight Key (Key.load(path)), got {type(key).__name__}.")
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"expected a cxinsight Corpus, got {type(corpus).__name__}.")
+    if turns_fingerprint(corpus.turns) != key.fingerprint:
+        raise KeyMismatchError(
+            "This key does not belong to this corpus: it was made for another study, or the "
+            "corpus's turns were changed after pseudonymisation. Load the key saved with this "
+            "study (Key.load(path)) and pass the corpus returned by cx.anonymise."
+        )
+    st = key._state
+    turns = corpus.turns.copy()
+    texts = turns["text"].fillna("").astype(str).tolist()
+    by_row: dict[int, list] = defaultdict(list)
+    for ed in st["edits"]:
+        by_row[ed["row"]].append((ed["s"], ed["e"], ed["o"]))
+    for row, edits in by_row.items():
+        texts[row] = splice(texts[row], sorted(edits))
+    turns["text"] = texts
+    turns["speaker"] = st["speakers"]
+    ids = st["interview_ids"]
+    srcs = st["sources"]
+    turns["interview_id"] = turns["interview_id"].astype(str).map(lambda v: ids.get(v, v))
+    turns["source"] = turns["source"].map(lambda v: srcs.get(v, v) if isinstance(v, str) else v)
+    if turns_fingerprint(turns) != key.source_fingerprint:  # pragma: no cover - defensive
+        raise KeyMismatchError("Re-identification did not reproduce the original turns; the key is damaged.")
+    segments = corpus.segments
+    if segments is not None and st.get("segments"):
+        segments = segments.copy()
+        sst = st["segments"]
+        text_by_key = {(str(i), int(t)): x for i, t, x in zip(turns["interview_id"], turns["turn"], texts)}
+        seg_text = segments["text"].astype(str).tolist()
+        cs = segments["char_start"].astype("int64").tolist()
+        ce = segments["char_end"].astype("int64").tolist()
+        seg_ids = [sst["segment_ids"].get(s, s) for s in segments["segment_id"].astype(str)]
+        seg_iids = [ids.get(v, v) for v in segments["interview_id"].astype(str)]
+        for i, a, b, original in sst["rows"]:
+            cs[i], ce[i] = a, b
+            seg_text[i] = original if original is not None else text_by_key[(seg_iids[i], int(segments["turn"].iloc[i]))][a:b]
+        segments["segment_id"] = seg_ids
+        segments["interview_id"] = seg_iids
+        segments["text"] = seg_text
+        segments["char_start"] = np.asarray(cs, dtype="int64")
+        segments["char_end"] = np.asarray(ce, dtype="int64")
+        segments["speaker"] = sst["speakers"]
+        if "n_words" in segments:
+            segments["n_words"] = [len(t.split()) for t in seg_text]
+        if "source" in segments:
+            segments["source"] = segments["source"].map(lambda v: srcs.get(v, v) if isinstance(v, str) else v)
+    p = st["participants"]["original"]
+    original_parts = pd.DataFrame(p["data"], columns=p["columns"])
+    participants = original_parts
+    now = corpus.participants
+    if "interview_id" in now and "interview_id" in original_parts and len(now) == len(original_parts):
+        added = [c for c in now.columns if c not in original_parts.columns and c != "participant_code"]
+        for c in added:
+            participants[c] = now[c].values
+    meta = dict(st["meta"])
+    for k, v in corpus.meta.items():
+        if k not in meta and k != "anonymisation":
+            meta[k] = v
+    return corpus.with_step(
+        "reidentify", {"key_fingerprint": key.fingerprint[:16]}, turns=turns, segments=segments,
+        participants=participants, meta=meta,
+    )

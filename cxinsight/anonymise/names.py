@@ -1,0 +1,203 @@
+"""Person names without a statistical model.
+
+Four kinds of evidence, combined per token:
+
+1. **Cues**: "my name is", "called", "named", titles (Mr, Mrs, Dr), "spoke to", "thanks",
+   "my husband", "her manager" ... followed by a capitalised word or a listed name.
+2. **Gazetteer**: first and last names from Faker's locale lists (see
+   ``tools/build_name_lists.py``); a listed name that is not a common English word is a person
+   even in lower case ("sarah" in a sloppy auto-transcript).
+3. **Capitalisation**: a capitalised word that does not start a sentence, is not a common English
+   word and is not a known non-person (month, country, brand) is most likely a name.
+4. Adjacent name tokens are joined ("Sarah Collins", "Liam O'Connor").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+from cxinsight.anonymise._spans import Detection
+
+_TOKEN = re.compile(r"[^\W\d_][^\W\d_]*(?:['’-][^\W\d_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$|['’]$", re.IGNORECASE)
+
+_RELATIONS = (
+    "husband|wife|partner|son|daughter|boy|girl|kid|kids|mum|mom|mother|dad|father|sister|"
+    "brother|friend|mate|colleague|manager|boss|neighbour|neighbor|flatmate|housemate|roommate|"
+    "fiancé|fiance|fiancée|fiancee|boyfriend|girlfriend|nan|nana|gran|granny|grandma|grandad|"
+    "grandpa|grandson|granddaughter|aunt|auntie|uncle|cousin|niece|nephew|child|baby|carer|"
+    "stepson|stepdaughter|stepmum|stepdad|other half|better half|supervisor|coworker|co-worker"
+)
+#: cue phrase (lower case) -> strength. "strong" cues accept any non-common word after them.
+_CUE = re.compile(
+    r"(?:\b(?P<strong>my\s+name\s+is|name's|name\s+is|names\s+is|i'm\s+called|i\s+am\s+called|"
+    r"called|named|call\s+me|known\s+as|goes\s+by|this\s+is|it's|signed|regards|cheers|love|"
+    r"@)"
+    r"|\b(?P<title>mr|mrs|ms|miss|mx|dr|prof|professor|sir|dame|lady|lord|sister|father|"
+    r"aunt|auntie|uncle|nurse|doctor|officer|coach|captain)\.?"
+    r"|\b(?P<weak>spoke\s+to|spoke\s+with|speak\s+to|speak\s+with|speaking\s+to|speaking\s+with|"
+    r"talked\s+to|talked\s+with|talking\s+to|talk\s+to|chatted\s+to|chatted\s+with|chat\s+with|"
+    r"dealt\s+with|ask\s+for|asked\s+for|asked|told|thanks|thank\s+you|hi|hello|hey|dear|with|"
+    r"and|from|by|meet|met|married|love\s+you|miss\s+you|"
+    r"(?:my|his|her|their|our|your|the)\s+(?:" + _RELATIONS + r")(?:\s*,)?|"
+    r"(?:agent|advisor|adviser|rep|representative|lady|guy|man|woman|lad|bloke|chap|fella|"
+    r"gentleman|person|girl|boy|driver|courier)\s+(?:called|named|,)?))"
+    r"\s+$",
+    re.IGNORECASE,
+)
+_WEAK_ONLY_CAPITALISED = frozenset({"with", "and", "from", "by", "meet", "met", "married"})
+_SENTENCE_END = re.compile(r"(?:^|[.!?…:;\"“”(\[\n]|\s-\s|^\s*[-*>]+)\s*$")
+_LEFT_CONTEXT = 40
+_RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "names"
+
+
+def _fold(word: str) -> str:
+    w = word.lower()
+    if w.isascii():
+        return w
+    norm = unicodedata.normalize("NFKD", w)
+    return "".join(c for c in norm if not unicodedata.combining(c)).replace("’", "'")
+
+
+@cache
+def word_list(name: str) -> frozenset[str]:
+    """Return a shipped word list (``first_names``, ``last_names``, ``common_words``,
+    ``not_person``) as a set of lower-case, accent-free words."""
+    text = (_RESOURCES / f"{name}.txt").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip())
+
+
+_LOCATIVE = re.compile(r"\b(?:in|from|near|to|at|outside|around|visit|visiting|moved\s+to|live\s+in|lives\s+in)\s+$", re.IGNORECASE)
+_HEADLINE_MIN_TOKENS = 5
+SENTENCE_START_SCORE = 0.4
+#: sentence-initial words with these endings are ordinary words ("Suspiciously", "Honestly")
+_NOT_NAME_SUFFIX = re.compile(r"(?:ly|ing|ed|tion|sion|ness|ment|able|ible|ous|ful|less|ise|ize|ity)$")
+_HEADLINE_SHARE = 0.6
+
+
+class NameRules:
+    """Find person names in a string with cues, a gazetteer and capitalisation evidence.
+
+    Parameters
+    ----------
+    extra_common : iterable of str
+        Words (any case) never taken as names on their own (the allow-list).
+    use_gazetteer, use_capitalisation, use_cues : bool
+        Switch the three kinds of evidence on or off (for ablation).
+    """
+
+    def __init__(
+        self,
+        extra_common=(),
+        *,
+        use_gazetteer: bool = True,
+        use_capitalisation: bool = True,
+        use_cues: bool = True,
+    ) -> None:
+        self.first = word_list("first_names")
+        self.first_en = word_list("first_names_en")
+        self.last = word_list("last_names")
+        self.common = word_list("common_words") | frozenset(_fold(w) for w in extra_common)
+        self.not_person = word_list("not_person")
+        self.use_gazetteer = use_gazetteer
+        self.use_capitalisation = use_capitalisation
+        self.use_cues = use_cues
+
+    # ------------------------------------------------------------------ per token
+    def _cue(self, left: str, word: str, fold: str, is_cap: bool, listed: bool, common: bool):
+        cue = _CUE.search(left)
+        if cue is None:
+            return None
+        name_like_cap = is_cap and (not common or fold in self.first_en)
+        if cue.group("title"):
+            return (0.85, "name_cue") if is_cap or (listed and not common) else None
+        strong = cue.group("strong")
+        if strong:
+            strong = strong.lower()
+            if strong in ("it's", "this is", "love", "cheers", "signed", "regards", "@"):
+                return (0.8, "name_cue") if name_like_cap and listed else None
+            if name_like_cap or (not common and len(fold) > 1):
+                return 0.85, "name_cue"
+            return None
+        weak = cue.group("weak").lower()
+        if weak in _WEAK_ONLY_CAPITALISED:
+            return (0.75, "name_cue") if is_cap and listed and not common else None
+        if name_like_cap or (listed and not common):
+            return 0.85, "name_cue"
+        return None
+
+    def _token_score(self, text: str, m: re.Match, prev_is_name: bool, headline: bool):
+        word = _POSSESSIVE.sub("", m.group())
+        if len(word) < 2:
+            return None
+        before = text[m.start() - 1] if m.start() else " "
+        if before in "@#" or (word[0] in "Ii" and word[1:2] in ("'", "’")):
+            return None
+        fold = _fold(word)
+        common = fold in self.common
+        is_upper = word.isupper()
+        is_cap = word[0].isupper() and not is_upper
+        if common and not is_cap and not is_upper:
+            return None  # the bulk of tokens: ordinary lower-case words
+        listed = fold in self.first or fold in self.last
+        not_person = fold in self.not_person
+        left = text[max(0, m.start() - _LEFT_CONTEXT):m.start()]
+        if not_person and not prev_is_name:
+            return None
+        if self.use_cues and not not_person:
+            hit = self._cue(left, word, fold, is_cap, listed, common)
+            if hit is not None:
+                return hit
+        if prev_is_name and not common and not not_person and (is_cap or is_upper or fold in self.last):
+            return 0.7, ("name_gazetteer" if listed else "name_capitalised")
+        if not_person:
+            return None
+        sentence_start = _SENTENCE_END.search(left) is not None
+        if self.use_gazetteer and listed:
+            if not common and (is_cap or is_upper):
+                return 0.8, "name_gazetteer"
+            if not common and fold in self.first and not is_upper:
+                return 0.55, "name_gazetteer"
+            if is_cap and not sentence_start and fold in self.first_en and not headline:
+                return 0.5, "name_gazetteer"
+        if sentence_start and _NOT_NAME_SUFFIX.search(fold):
+            return None
+        if self.use_capitalisation and is_cap and not common and not headline:
+            if _LOCATIVE.search(left) and fold not in self.first:
+                return 0.45, "place_cue"
+            return (0.4 if not sentence_start else SENTENCE_START_SCORE), "name_capitalised"
+        return None
+
+    # ------------------------------------------------------------------ public
+    def find(self, text: str) -> list[Detection]:
+        """Return PERSON (and LOCATION) detections; adjacent name tokens are joined and a
+        possessive ``'s`` is left out of the span."""
+        out: list[Detection] = []
+        cur: list[tuple[int, int, float, str]] = []
+        tokens = list(_TOKEN.finditer(text))
+        caps = sum(1 for t in tokens if t.group()[0].isupper())
+        headline = len(tokens) >= _HEADLINE_MIN_TOKENS and caps / len(tokens) >= _HEADLINE_SHARE
+
+        def close():
+            if cur:
+                best = max(cur, key=lambda c: c[2])
+                label = "LOCATION" if all(c[3] == "place_cue" for c in cur) else "PERSON"
+                out.append(Detection(cur[0][0], cur[-1][1], label, best[2], best[3]))
+                cur.clear()
+
+        prev_end = -1
+        for m in tokens:
+            adjacent = bool(cur) and text[prev_end:m.start()] == " " and cur[-1][1] == prev_end
+            hit = self._token_score(text, m, adjacent, headline)
+            if hit is None:
+                close()
+            else:
+                if not adjacent:
+                    close()
+                cur.append((m.start(), m.start() + len(_POSSESSIVE.sub("", m.group())), hit[0], hit[1]))
+            prev_end = m.end()
+        close()
+        return out

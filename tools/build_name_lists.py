@@ -1,0 +1,167 @@
+"""Build the name gazetteers and the common-word list shipped in ``cxinsight/resources/names``.
+
+Run once at build time (``python tools/build_name_lists.py``); the library reads the text
+files it writes and never imports Faker for detection.
+
+Sources
+-------
+- First and last names: the person providers of Faker (MIT licence), every locale whose names
+  are written in Latin script (English, Irish, Spanish, French, German, Italian, Dutch,
+  Portuguese, Polish, Nordic, Turkish, Vietnamese, Nigerian, Kenyan, Indian English, ...).
+- Words that are capitalised but are not people: countries, US states and UK counties from
+  Faker's address providers (except those that are also first names, such as Jordan and
+  Georgia) and a short hand-written list (months, days, nationalities, brands, "Mum").
+- Common English words: lower-case word frequencies in the GoEmotions training split
+  (Demszky et al. 2020, Apache-2.0), read from ``../shared/data/goemotions/train.tsv``. Reddit
+  comments in GoEmotions have person names masked as ``[NAME]``, so the frequent lower-case
+  words there are ordinary words. A name-list entry that is also a common word ("will", "mark",
+  "may") is only trusted by the detector when it is capitalised or follows a cue.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import pkgutil
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "cxinsight" / "resources" / "names"
+SHARED = ROOT.parent / "shared" / "data"
+
+#: lower-case occurrences in GoEmotions above which a word counts as common
+MIN_COMMON_COUNT = 4
+
+
+def _latin(word: str) -> bool:
+    for ch in word:
+        if ch in "'-":
+            continue
+        if not ch.isalpha():
+            return False
+        if "LATIN" not in unicodedata.name(ch, ""):
+            return False
+    return True
+
+
+def _fold(word: str) -> str:
+    """Lower-case and strip accents (``Zoë`` -> ``zoe``)."""
+    norm = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in norm if not unicodedata.combining(c)).lower()
+
+
+#: locales whose first names are trusted even when they are also common English words (Will, Grace)
+ENGLISH_LOCALES = ("en", "en_GB", "en_IE", "en_US", "en_NZ", "en_CA", "ga_IE")
+
+
+def _names(attr_prefix: str, locales: tuple[str, ...] | None = None) -> set[str]:
+    import faker.providers.person as person
+
+    out: set[str] = set()
+    for mod in pkgutil.iter_modules(person.__path__):
+        if locales is not None and mod.name not in locales:
+            continue
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{mod.name}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in dir(provider):
+            if not attr.startswith(attr_prefix) or attr.endswith("_format") or "formats" in attr:
+                continue
+            values = getattr(provider, attr)
+            if isinstance(values, dict):
+                values = list(values)
+            if not isinstance(values, (list, tuple)):
+                continue
+            for v in values:
+                if not isinstance(v, str):
+                    continue
+                for part in re.split(r"[\s]+", v.strip()):
+                    part = part.strip(".")
+                    if len(part) >= 2 and _latin(part) and part[0].isupper():
+                        out.add(_fold(part))
+    return out
+
+
+def _common_words() -> set[str]:
+    path = SHARED / "goemotions" / "train.tsv"
+    if not path.exists():
+        raise SystemExit(f"{path} not found: the common-word list is built from GoEmotions train.")
+    counts: Counter[str] = Counter()
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.reader(fh, delimiter="\t"):
+            for w in re.findall(r"[A-Za-z][a-z']*", row[0]):
+                if w.islower():
+                    counts[w.strip("'")] += 1
+    words = {w for w, n in counts.items() if n >= MIN_COMMON_COUNT and len(w) > 1}
+    try:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        words |= {w for w in STOP_WORDS if w.isalpha()}
+    except ImportError:  # pragma: no cover
+        pass
+    return words
+
+
+#: Capitalised words that are not people: calendar, places, brands, languages (hand-written).
+_NOT_PERSON_EXTRA = """
+monday tuesday wednesday thursday friday saturday sunday january february march april june july
+august september october november december christmas easter halloween xmas ramadan diwali
+thanksgiving english british irish scottish welsh american european french german italian
+spanish chinese indian japanese korean african asian australian canadian mexican polish dutch
+uk usa us eu nhs bbc itv cnn nfl nba fifa covid london leeds manchester dublin cork galway
+glasgow edinburgh cardiff bristol birmingham liverpool leicester belfast york oxford cambridge
+seattle portland austin boston chicago texas california florida york paris berlin tokyo
+instagram facebook twitter tiktok youtube google amazon apple microsoft netflix spotify uber
+deliveroo tesco sainsbury sainsburys asda aldi lidl waitrose ocado morrisons iceland costco
+walmart target ebay paypal visa mastercard amex whatsapp zoom teams otter iphone ipad android
+samsung alexa siri hellofresh gousto mindful chef reddit snapchat linkedin pinterest gmail
+hotmail outlook yahoo royal mail dpd evri hermes ups fedex usps dhl trustpilot
+god jesus lord allah bible quran mr mrs ms dr sir okay ok lol omg wtf
+jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+may
+mondays tuesdays wednesdays thursdays fridays saturdays sundays weekend weekends
+moroccan korean mexican thai vietnamese turkish greek lebanese persian caribbean jamaican
+nigerian ghanaian scandinavian mediterranean asian-style cajun creole tex-mex
+mam mum mom dad nan nana gran granny grandad grandpa grandma auntie uncle hun babe mate
+mm mmm mhm mm-hmm uh-huh uh um erm er hmm ah oh ooh aye yeah yep nope okay
+eircode postcode zip app apps wifi bluetooth covid-19 pm am tv ad ads
+"""
+
+
+def _not_person() -> set[str]:
+    from faker.providers.address.en_GB import Provider as GB
+    from faker.providers.address.en_US import Provider as US
+
+    places = set()
+    for values in (US.countries, US.states, GB.counties):
+        for v in values:
+            for part in v.split():
+                if _latin(part) and part[0].isupper() and len(part) > 2:
+                    places.add(_fold(part))
+    return places, set(_NOT_PERSON_EXTRA.split())
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    first = _names("first_name")
+    last = _names("last_name")
+    common = _common_words()
+    # a place that is also a first name (Jordan, Georgia) stays a possible person
+    places, hand_written = _not_person()
+    not_person = (places - first) | hand_written
+    lists = (
+        ("first_names", first), ("last_names", last), ("common_words", common),
+        ("first_names_en", _names("first_name", ENGLISH_LOCALES)),
+        ("not_person", not_person),
+    )
+    for name, values in lists:
+        (OUT / f"{name}.txt").write_text("\n".join(sorted(values)) + "\n", encoding="utf-8")
+        print(f"{name}: {len(values):,}")
+
+
+if __name__ == "__main__":
+    main()
