@@ -381,14 +381,17 @@ def parse_interview(path: Path, participants: dict) -> Interview:
              for p in data["pii"] or []],
     )
     for i, t in enumerate(data["turns"]):
+        flat = norm_text(t["text"])
         iv.turns.append(Turn(
             index=i,
             who=t["who"],
             stage=t["stage"],
             themes=list(t.get("themes") or []),
             paras=paragraphs(t["text"]),
-            labels=[{"text": " ".join(str(lab["text"]).split()), "valence": lab["valence"],
-                     "emotion": lab["emotion"]} for lab in t.get("labels") or []],
+            labels=sorted(
+                ({"text": " ".join(str(lab["text"]).split()), "valence": lab["valence"],
+                  "emotion": lab["emotion"]} for lab in t.get("labels") or []),
+                key=lambda lab, flat=flat: flat.find(lab["text"])),
         ))
     return iv
 
