@@ -139,3 +139,28 @@ def test_planted_nps_story_holds():
     promoters = {i for i, g in groups.items() if g == "promoter"}
     assert detractors <= billing
     assert len(promoters & billing) <= 1
+
+
+def test_planted_journey_and_segment_story_holds():
+    """The labelled sentences carry the journey curve; theme mentions carry the segment story."""
+    require_complete()
+    manifest = {r["interview_id"]: r for r in read_csv(SAMPLE_DIR / "manifest.csv")}
+    turns = read_csv(GT / "turns.csv")
+    stage_of = {(r["interview_id"], r["turn"]): r["stage"] for r in turns}
+    by_stage: dict[str, list[int]] = {}
+    for seg in read_csv(GT / "segments.csv"):
+        by_stage.setdefault(stage_of[(seg["interview_id"], seg["turn"])], []).append(
+            int(seg["valence"]))
+    mean = {stage: sum(v) / len(v) for stage, v in by_stage.items()}
+    assert mean["purchase"] == max(mean.values())
+    assert mean["renewal"] == min(mean.values())
+    assert mean["onboarding"] < 0 < mean["everyday_use"] and mean["support"] > 0
+
+    def mentions(theme: str, segment: str) -> int:
+        return sum(theme in r["themes"].split(";") for r in turns
+                   if manifest[r["interview_id"]]["segment"] == segment)
+
+    segments = {"family", "professional", "retiree"}
+    for theme, top in [("recipe_quality", "family"), ("delivery_updates", "professional"),
+                       ("app_usability", "retiree"), ("helpful_staff", "retiree")]:
+        assert all(mentions(theme, top) > mentions(theme, other) for other in segments - {top}), theme
