@@ -844,8 +844,48 @@ def pii_rows(iv: Interview) -> list[list]:
     return rows
 
 
-def story_md() -> str:
-    return STORY
+def story_figures(interviews: list[Interview]) -> str:
+    """Markdown tables measured on the ground truth: label valence by stage, theme mentions."""
+    groups = {"segment": ["family", "professional", "retiree"],
+              "nps_group": ["promoter", "passive", "detractor"]}
+    val: dict[tuple[str, str], list[int]] = {}
+    mentions: dict[tuple[str, str], list[str]] = {}
+    for iv in interviews:
+        for turn in iv.turns:
+            for lab in turn.labels:
+                for key in ("all", iv.participant["segment"]):
+                    val.setdefault((key, turn.stage), []).append(lab["valence"])
+            for th in turn.themes:
+                for key in ("segment", "nps_group"):
+                    mentions.setdefault((th, iv.participant[key]), []).append(iv.interview_id)
+    lines = ["## Measured on the ground truth", "",
+             "Mean valence of the labelled sentences (segments.csv) by the stage of their turn "
+             "(n = number of labels):", "",
+             "| stage | all | " + " | ".join(groups["segment"]) + " |",
+             "|---|---|" + "---|" * len(groups["segment"])]
+    for stage in JOURNEY_STAGES:
+        cells = []
+        for key in ["all"] + groups["segment"]:
+            v = val.get((key, stage), [])
+            cells.append(f"{sum(v) / len(v):+.2f} (n={len(v)})" if v else "-")
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    for key, names in groups.items():
+        sizes = {n: sum(iv.participant[key] == n for iv in interviews) for n in names}
+        lines += ["", f"Theme mentions by {key}: participant turns tagged with the theme per "
+                  "interview (mean), and in brackets how many interviews mention it at all:", "",
+                  "| theme | " + " | ".join(f"{n} ({sizes[n]} interviews)" for n in names) + " |",
+                  "|---|" + "---|" * len(names)]
+        for th in load_themes():
+            cells = []
+            for n in names:
+                hits = mentions.get((th["id"], n), [])
+                cells.append(f"{len(hits) / sizes[n]:.1f} ({len(set(hits))})" if sizes[n] else "-")
+            lines.append(f"| {th['id']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def story_md(interviews: list[Interview]) -> str:
+    return STORY + "\n" + story_figures(interviews)
 
 
 STORY = """# Expected findings (the planted story)
@@ -1006,8 +1046,17 @@ def readme_md(interviews: list[Interview], themes: list[dict], counts: dict) -> 
         "The expected findings (journey curve, segment and NPS differences), summarised below.",
         "",
     ]
-    lines += STORY.split("\n", 2)[2].strip("\n").split("\n")
+    story = story_md(interviews).split("\n", 2)[2].strip("\n")
+    lines += [("##" + line) if line.startswith("#") else line for line in story.split("\n")]
     lines += [
+        "",
+        "## Changing the study",
+        "",
+        "Edit the YAML source (`tools/sample_study/interviews/intNN.yaml`, `participants.yaml`,",
+        "`themes.yaml`), then run `python tools/sample_study/render.py --check` (validates every",
+        "interview: keys, stage and theme ids, labels that are exact substrings of their turn,",
+        "planted PII present, 1,500-4,000 words, all seven stages, at least 11 labels) and",
+        "`python tools/sample_study/render.py` (rewrites this folder), and commit both.",
         "",
         "## Licence and provenance",
         "",
@@ -1048,7 +1097,7 @@ def render_all(out: Path, paths: list[Path]) -> dict:
     files[gt + "pii.csv"] = csv_bytes(["interview_id", "type", "value"], pii_all)
     files[gt + "themes.csv"] = csv_bytes(
         ["theme", "label", "description"], [[t["id"], t["label"], t["description"]] for t in themes])
-    files[gt + "story.md"] = STORY.encode("utf-8")
+    files[gt + "story.md"] = story_md(interviews).encode("utf-8")
     counts = {"interviews": len(interviews), "words": words, "turns": len(turns_rows),
               "segments": len(seg_rows), "pii": len(pii_all)}
     files["README.md"] = readme_md(interviews, themes, counts).encode("utf-8")
