@@ -73,3 +73,20 @@ def test_participants_carry_the_manifest(read_sample):
     for col in ("segment", "nps", "nps_group", "interviewer"):
         assert col in p.columns
     assert p["segment"].notna().all()
+
+
+def test_roles_by_evidence_alone_match_ground_truth(truth):
+    """Without the manifest, who asks the questions decides the roles; all must still match."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = cx.read(SAMPLE_DIR, manifest=False)
+    merged = corpus.turns.merge(truth, on=["interview_id", "turn"], suffixes=("", "_gt"))
+    assert len(merged) == len(truth)
+    assert (merged["role"] == merged["role_gt"]).all()
+
+
+def test_alias_drift_is_reported(read_sample):
+    corpus, caught = read_sample
+    aliases = {(a["alias"], a["merged_into"]) for a in corpus.meta["aliases"]}
+    assert aliases, "the sample has a file whose participant label changes to initials"
+    assert any("merged speaker label" in str(w.message) for w in caught)

@@ -128,7 +128,7 @@ def parse_text(
         ts = None
         rest = s
         if ":" in s:
-            m = _LEAD_TS.match(s)
+            m = _LEAD_TS.match(s) if (s[0] in "[(" or s[0].isdigit()) else None
             if m is not None and (m.group(1) is not None or _confident_time(m.group(2))):
                 ts = parse_timestamp(m.group(1) or m.group(2))
                 rest = s[m.end() :]
