@@ -72,6 +72,8 @@ def word_list(name: str) -> frozenset[str]:
 
 _LOCATIVE = re.compile(r"\b(?:in|from|near|to|at|outside|around|visit|visiting|moved\s+to|live\s+in|lives\s+in)\s+$", re.IGNORECASE)
 _HEADLINE_MIN_TOKENS = 5
+#: right context that marks a person: "Dev and I", "Dev's parents", "Dev said"
+_RIGHT_CUE = re.compile(r"(?:['’]s\b|\s+and\s+(?:I|me)\b|\s+(?:said|says|told|thinks|reckons|laughs|laughed)\b)")
 SENTENCE_START_SCORE = 0.4
 #: sentence-initial words with these endings are ordinary words ("Suspiciously", "Honestly")
 _NOT_NAME_SUFFIX = re.compile(r"(?:ly|ing|ed|tion|sion|ness|ment|able|ible|ous|ful|less|ise|ize|ity)$")
@@ -163,6 +165,8 @@ class NameRules:
                 return 0.55, "name_gazetteer"
             if is_cap and not sentence_start and fold in self.first_en and not headline:
                 return 0.5, "name_gazetteer"
+            if is_cap and fold in self.first and _RIGHT_CUE.match(text, m.end()):
+                return 0.6, "name_cue"
         if sentence_start and _NOT_NAME_SUFFIX.search(fold):
             return None
         if self.use_capitalisation and is_cap and not common and not headline:
