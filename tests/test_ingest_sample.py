@@ -89,4 +89,4 @@ def test_alias_drift_is_reported(read_sample):
     corpus, caught = read_sample
     aliases = {(a["alias"], a["merged_into"]) for a in corpus.meta["aliases"]}
     assert aliases, "the sample has a file whose participant label changes to initials"
-    assert any("merged speaker label" in str(w.message) for w in caught)
+    assert any("merged speaker labels" in str(w.message) for w in caught)

@@ -480,10 +480,15 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             file_meta.pop()
             warnings.warn(f"cxinsight.read skipped {source}: {reason}", CxInsightWarning, stacklevel=2)
 
-    for a in alias_meta:
+    if alias_meta:
+        # names are personal data: the warning gives counts, the details are in meta
+        per_file: dict[str, int] = {}
+        for a in alias_meta:
+            per_file[a["interview_id"]] = per_file.get(a["interview_id"], 0) + 1
+        where = ", ".join(f"{iid} ({n})" for iid, n in per_file.items())
         warnings.warn(
-            f"{a['interview_id']}: merged speaker label {a['alias']!r} into {a['merged_into']!r} "
-            "(see corpus.meta['aliases']; pass merge_aliases=False to keep them apart).",
+            f"merged speaker labels that name the same speaker in: {where}. See "
+            "corpus.meta['aliases']; pass merge_aliases=False to keep them apart.",
             CxInsightWarning,
             stacklevel=2,
         )
