@@ -57,24 +57,35 @@ class StageSettings:
         Cosine similarities are divided by this before being combined (smaller = sharper).
     similarity_weight, question_weight, keyword_weight : float
         Weight of evidence (b), (a) and (d). A weight of 0 switches that evidence off.
+    center : float
+        Share of each stage's mean score over the corpus subtracted from the scores, so that
+        a stage whose description resembles everything does not attract everything
+        (0: off, 1: full centring). Unsupervised: uses no labels.
+    question_carry : float
+        Weight of the preceding question's evidence added to each answer turn (a).
+    length_exponent : float
+        A turn's evidence is the sum over its segments divided by ``n_segments ** length_exponent``
+        (0: long turns count fully, 1: every turn counts the same).
     small_talk_bias : float
         Score offset of the off-journey (small talk) state, in temperature units.
-    stay_turn, stay_segment : float
-        Probability of staying in the same stage at a new turn / within a turn.
+    stay : float
+        Probability that the next turn is about the same stage.
     back_penalty : float
         How much less likely a step back is than a step forward (ratio, > 1).
     skip_decay : float
         Factor per extra stage skipped when moving forward by more than one stage.
     """
 
-    temperature: float = 0.05
+    temperature: float = 0.08
     similarity_weight: float = 1.0
     question_weight: float = 1.0
     keyword_weight: float = 1.0
+    center: float = 1.0
+    question_carry: float = 1.0
+    length_exponent: float = 0.5
     small_talk_bias: float = 0.0
-    stay_turn: float = 0.85
-    stay_segment: float = 0.97
-    back_penalty: float = 8.0
+    stay: float = 0.9
+    back_penalty: float = 20.0
     skip_decay: float = 0.3
 
 
@@ -146,12 +157,9 @@ def _transition_matrix(k: int, stay: float, back_penalty: float, skip_decay: flo
     return np.log(a)
 
 
-def _forward_backward(emis: np.ndarray, new_turn: np.ndarray, trans: tuple[np.ndarray, np.ndarray],
+def _forward_backward(emis: np.ndarray, trans: np.ndarray,
                       log_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior marginals and Viterbi path of a chain with per-step transition choice.
-
-    ``trans[0]`` applies within a turn, ``trans[1]`` at a new turn.
-    """
+    """Posterior marginals (forward-backward) and Viterbi path of one interview's chain."""
     from scipy.special import logsumexp
 
     t_len, n = emis.shape
@@ -162,14 +170,12 @@ def _forward_backward(emis: np.ndarray, new_turn: np.ndarray, trans: tuple[np.nd
     fwd[0] = log_start + emis[0]
     vit[0] = fwd[0]
     for t in range(1, t_len):
-        a = trans[int(new_turn[t])]
-        fwd[t] = logsumexp(fwd[t - 1][:, None] + a, axis=0) + emis[t]
-        cand = vit[t - 1][:, None] + a
+        fwd[t] = logsumexp(fwd[t - 1][:, None] + trans, axis=0) + emis[t]
+        cand = vit[t - 1][:, None] + trans
         back[t] = cand.argmax(axis=0)
         vit[t] = cand.max(axis=0) + emis[t]
     for t in range(t_len - 2, -1, -1):
-        a = trans[int(new_turn[t + 1])]
-        bwd[t] = logsumexp(a + (emis[t + 1] + bwd[t + 1])[None, :], axis=1)
+        bwd[t] = logsumexp(trans + (emis[t + 1] + bwd[t + 1])[None, :], axis=1)
     post = fwd + bwd
     post = np.exp(post - logsumexp(post, axis=1, keepdims=True))
     path = np.zeros(t_len, dtype=np.int64)
@@ -210,38 +216,6 @@ def _manual_stages(segments: pd.DataFrame, turns: pd.DataFrame, journey: Journey
             "them: cx.assign_stages(corpus, journey=cx.JourneyMap.from_yaml('my_journey.yaml'))."
         )
     return norm
-
-
-def _question_index(seg: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
-    """For each segment, the row positions of the interviewer question before its turn.
-
-    Returns an array of object lists: positions of the question segments (those ending in
-    a question mark when there are any, else every usable segment of that interviewer turn).
-    """
-    out = np.empty(len(seg), dtype=object)
-    last_q: list[int] = []
-    current_iid = None
-    roles = seg["role"].to_numpy()
-    texts = seg["text"].astype(str).to_numpy()
-    iids = seg["interview_id"].to_numpy()
-    turns = seg["turn"].to_numpy()
-    i = 0
-    n = len(seg)
-    while i < n:
-        j = i
-        while j < n and iids[j] == iids[i] and turns[j] == turns[i]:
-            j += 1
-        if iids[i] != current_iid:
-            current_iid, last_q = iids[i], []
-        for r in range(i, j):
-            out[r] = last_q
-        if roles[i] == "interviewer":
-            rows = [r for r in range(i, j) if usable[r]]
-            if rows:
-                qs = [r for r in rows if "?" in texts[r]]
-                last_q = qs or rows
-        i = j
-    return out
 
 
 def assign_stages(
@@ -359,71 +333,76 @@ def assign_stages(
     a_proto, q_proto = proto[: len(answer_texts)], proto[len(answer_texts):]
     own = _prototype_scores(emb, a_proto, np.asarray(answer_owner), k + 1) / cfg.temperature
     asq = _prototype_scores(emb, q_proto, np.asarray(question_owner), k + 1) / cfg.temperature
+    roles = seg["role"].astype(str).to_numpy()
+    if cfg.center:
+        # remove each stage's baseline attraction within this corpus (no labels involved)
+        for scores, rows in ((own, usable & (roles != "interviewer")),
+                             (asq, usable & (roles == "interviewer"))):
+            if rows.sum() >= 2 * (k + 1):
+                scores -= cfg.center * scores[rows].mean(axis=0)
     own[:, k] += cfg.small_talk_bias
     asq[:, k] += cfg.small_talk_bias
     kw = np.zeros((len(seg), k + 1))
     if use_keywords and cfg.keyword_weight:
         kw[:, :k] = _keyword_hits(texts, patterns)
 
-    # ---- combine the evidence into emission scores (log-potentials)
+    # ---- evidence per segment (log-potentials)
+    if not use_similarity and not use_question and not (use_keywords and cfg.keyword_weight):
+        raise ValueError("At least one kind of evidence must be switched on.")
     is_int = roles == "interviewer"
     emis = np.zeros((len(seg), k + 1))
     if use_similarity:
         emis[~is_int] += cfg.similarity_weight * own[~is_int]
     if use_question:
         emis[is_int] += cfg.question_weight * asq[is_int]
-        qidx = _question_index(seg, usable)
-        for i in np.flatnonzero(~is_int):
-            rows = qidx[i]
-            if rows:
-                emis[i] += cfg.question_weight * asq[rows].mean(axis=0)
     emis += cfg.keyword_weight * kw
-    if not use_similarity and not use_question and not (use_keywords and cfg.keyword_weight):
-        raise ValueError("At least one kind of evidence must be switched on.")
-
-    # manual anchors: force the manual state
     is_manual = manual.notna().to_numpy()
-    for i in np.flatnonzero(is_manual):
-        v = manual.iat[i]
-        state = k if v == "" else journey.index(v)
-        emis[i] = -1e6
-        emis[i, state] = 0.0
+    in_unit = (usable if use_question else usable & ~is_int) | is_manual
 
-    in_seq = (usable if use_question else usable & ~is_int) | is_manual
-
+    # ---- one unit per turn: the sequence model runs over the turns of each interview
+    iids = seg["interview_id"].astype(str).to_numpy()
+    turns = seg["turn"].to_numpy()
+    texts_arr = np.asarray(texts, dtype=object)
     post = np.zeros((len(seg), k + 1))
     path = np.full(len(seg), -1, dtype=np.int64)
-    iids = seg["interview_id"].to_numpy()
-    turns = seg["turn"].to_numpy()
-    trans = (
-        _transition_matrix(k, cfg.stay_segment, cfg.back_penalty, cfg.skip_decay),
-        _transition_matrix(k, cfg.stay_turn, cfg.back_penalty, cfg.skip_decay),
-    )
+    trans = _transition_matrix(k, cfg.stay, cfg.back_penalty, cfg.skip_decay)
     log_start = np.log(np.r_[np.full(k, 0.5 / k), 0.5])
-    order = np.arange(len(seg))
     for iid in pd.unique(iids):
-        rows = order[(iids == iid) & in_seq]
-        if len(rows) == 0:
+        mine = np.flatnonzero((iids == iid) & in_unit)
+        if len(mine) == 0:
             continue
-        rows = rows[np.lexsort((seg["sentence"].to_numpy()[rows] if "sentence" in seg else rows,
-                                turns[rows]))]
-        e = emis[rows]
+        unit_turns = sorted(set(turns[mine].tolist()))
+        unit_rows = [mine[turns[mine] == t] for t in unit_turns]
+        e = np.zeros((len(unit_rows), k + 1))
+        question = None
+        for u, rows in enumerate(unit_rows):
+            e[u] = emis[rows].sum(axis=0) / len(rows) ** cfg.length_exponent
+            if is_int[rows[0]]:
+                asked = [r for r in rows if "?" in texts_arr[r]] or list(rows)
+                question = asq[asked].mean(axis=0)
+            elif use_question and question is not None:
+                e[u] += cfg.question_carry * question
+            man = [manual.iat[r] for r in rows if is_manual[r]]
+            if man:
+                v = max(set(man), key=man.count)
+                e[u] = -1e6
+                e[u, k if v == "" else journey.index(v)] = 0.0
         if use_sequence:
-            new_turn = np.r_[True, turns[rows][1:] != turns[rows][:-1]]
-            p, pth = _forward_backward(e, new_turn, trans, log_start)
+            p, pth = _forward_backward(e, trans, log_start)
         else:
-            z = e - e.max(axis=1, keepdims=True)
-            p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+            z = np.exp(e - e.max(axis=1, keepdims=True))
+            p = z / z.sum(axis=1, keepdims=True)
             pth = p.argmax(axis=1)
-        post[rows] = p
-        path[rows] = pth
+        for u, rows in enumerate(unit_rows):
+            keep = rows[usable[rows] | is_manual[rows]]
+            post[keep] = p[u]
+            path[keep] = pth[u]
 
     names = np.array(journey.names + [""], dtype=object)
     stage = pd.Series(pd.NA, index=seg.index, dtype="object")
     conf = np.zeros(len(seg))
-    assigned = path >= 0
-    best_stage = post[:, :k].argmax(axis=1) if k else np.zeros(len(seg), dtype=int)
-    for i in np.flatnonzero(assigned):
+    best_stage = post[:, :k].argmax(axis=1)
+    for i in np.flatnonzero(path >= 0):
         st = path[i]
         if st < k:
             conf[i] = post[i, st]
