@@ -135,3 +135,58 @@ def test_csv_without_speaker_column_gives_unknown_speaker_turns(tmp_path):
     c = _read(tmp_path, "t.csv", "timestamp,transcript\n00:00:01,first thing said\n00:00:04,second thing\n")
     assert c.turns["speaker"].tolist() == ["unknown", "unknown"]
     assert c.turns["text"].tolist() == ["first thing said", "second thing"]
+
+
+def test_docx_with_pasted_subtitle_blocks(tmp_path):
+    """Older Teams .docx: a timing line, the speaker's name, then the text."""
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Meeting transcript")
+    for timing, name, text in [
+        ("0:0:0.0 --> 0:0:5.220", "Jane Doe", "Thanks for coming. How was the box?"),
+        ("0:0:5.500 --> 0:0:9.000", "Bob Ray", "It was late."),
+        ("0:0:9.000 --> 0:0:12.000", "Bob Ray", "Two days late."),
+        ("0:0:12.500 --> 0:0:14.000", "Jane Doe", "Oh no. Why?"),
+    ]:
+        d.add_paragraph(timing)
+        d.add_paragraph(name)
+        d.add_paragraph(text)
+    p = tmp_path / "old teams.docx"
+    d.save(p)
+    c = cx.read(p)
+    assert c.turns["speaker"].tolist() == ["Jane Doe", "Bob Ray", "Jane Doe"]
+    assert c.turns["text"].iloc[1] == "It was late. Two days late."
+    assert c.turns["start"].tolist() == [0.0, 5.5, 12.5]
+    assert c.turns["end"].tolist() == [5.22, 12.0, 14.0]
+
+
+def test_diarised_speaker_ids_in_brackets(tmp_path):
+    c = _read(
+        tmp_path, "whisper.srt",
+        "1\n00:00:00,000 --> 00:00:02,000\n[SPEAKER_00]: How did you hear about us?\n\n"
+        "2\n00:00:02,500 --> 00:00:06,000\n[SPEAKER_01]: A friend told me about it, ages ago now.\n\n"
+        "3\n00:00:06,500 --> 00:00:08,000\n[SPEAKER_00]: And then?\n",
+        roles={"SPEAKER_00": "interviewer", "SPEAKER_01": "participant"},
+    )
+    assert c.turns["speaker"].tolist() == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_00"]
+    assert c.turns["role"].tolist() == ["interviewer", "participant", "interviewer"]
+    assert c.turns["text"].iloc[1] == "A friend told me about it, ages ago now."
+
+
+def test_csv_with_several_interviews_and_manifest(tmp_path):
+    import pandas as pd
+
+    p = tmp_path / "all.csv"
+    p.write_text(
+        "interview_id,speaker,text\nA1,Ann,How was it?\nA1,Bob,Late.\n"
+        "B2,Cat,What happened?\nB2,Dan,It was fine.\nB2,Dan,Really.\n"
+    )
+    manifest = pd.DataFrame({"interview_id": ["A1", "B2"], "interviewer": ["Ann", "Cat"], "nps": [3, 9]})
+    c = cx.read(p, manifest=manifest)
+    assert c.turns["interview_id"].tolist() == ["A1", "A1", "B2", "B2"]
+    assert c.turns["role"].tolist() == ["interviewer", "participant"] * 2
+    assert c.turns["text"].iloc[3] == "It was fine. Really."
+    assert c.participants.set_index("interview_id")["nps"].to_dict() == {"A1": 3, "B2": 9}
+    assert c.meta["manifest"]["unmatched"] == []
+    assert c.meta["files"][0]["interviews"] == 2

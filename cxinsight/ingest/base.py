@@ -139,6 +139,12 @@ def split_label(line: str) -> tuple[str, str] | None:
     -------
     (label, text) or None
     """
+    if line[:1] == "[":
+        # "[SPEAKER_00]: text" (WhisperX and other diarisation tools)
+        j = line.find("]:", 1, 62)
+        if j > 1 and _head_ok(line[1:j].strip()):
+            return line[1:j].strip(), line[j + 2 :].strip()
+        return None
     i = line.find(":")
     if i <= 0 or i > 60:
         return None

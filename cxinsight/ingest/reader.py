@@ -67,6 +67,7 @@ _OPTIONS = {
     "text_column": None,
     "start_column": None,
     "end_column": None,
+    "interview_column": None,
     "sheet": 0,
     "text_columns": None,
     "id_column": None,
@@ -340,7 +341,7 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             Seconds of silence that split turns of subtitles without speaker labels.
         errors : {"skip", "raise"}, default "skip"
             In a folder, skip unreadable files with a warning, or raise.
-        speaker_column, text_column, start_column, end_column, sheet
+        speaker_column, text_column, start_column, end_column, interview_column, sheet
             Columns (and sheet) of one-turn-per-row CSV/XLSX files; guessed when omitted.
         text_columns, id_column
             Survey mode: each row is a respondent and each named column an answer turn.
@@ -421,7 +422,12 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
     manifest_rows: dict[str, dict[str, Any]] = {}
     unmatched: list[dict[str, str]] = []
     if manifest_df is not None:
-        keyed = [(iid, rel) for _, rel, iid, docs, _ in parsed if docs and docs[0].interview_id is None]
+        keyed = []
+        for _, rel, iid, docs, _ in parsed:
+            if docs and docs[0].interview_id is None:
+                keyed.append((iid, rel))
+            else:  # several interviews in one table: match on their own ids
+                keyed.extend((d.interview_id, d.interview_id) for d in docs if d.format != "survey")
         manifest_rows, unmatched = match_manifest(manifest_df, manifest_key, keyed)
         if unmatched:
             rows_n = sum(1 for u in unmatched if u["kind"] == "row")
@@ -443,7 +449,7 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
         source = str(f)
         for doc in docs:
             doc_id = doc.interview_id if doc.interview_id is not None else iid
-            mrow = manifest_rows.get(iid) if doc.interview_id is None else None
+            mrow = manifest_rows.get(doc_id)
             try:
                 rows, spk, aliases = _build_turns(doc, doc_id, source, opts, mrow)
             except TranscriptFormatError:

@@ -4,7 +4,9 @@ Turn tables
     A speaker column, a text column and optional start/end columns, guessed from their
     names (``speaker``/``name``/``who``; ``text``/``utterance``/``transcript``/``response``;
     ``timestamp``/``start``/``time``; ``end``) or given with ``speaker_column=``,
-    ``text_column=``, ``start_column=``, ``end_column=``. Timestamps may be sparse
+    ``text_column=``, ``start_column=``, ``end_column=``. A table holding several interviews
+    has an ``interview_id`` (or ``interview``) column, or names it with ``interview_column=``;
+    each value becomes one interview. Timestamps may be sparse
     (``00:01:02``, ``1:02``, seconds). A row with an empty speaker continues the previous
     speaker. Byte-order marks, Windows line endings and quoted fields with embedded newlines
     are fine.
@@ -40,6 +42,7 @@ _TEXT_NAMES = (
 )
 _START_NAMES = ("start", "starttime", "timestamp", "time", "begin", "starttimestamp", "timecode", "offset", "tc", "from")
 _END_NAMES = ("end", "endtime", "stop", "finish", "to", "endtimestamp")
+_INTERVIEW_NAMES = ("interviewid", "interview", "transcriptid", "sessionid")
 _ID_NAMES = ("respondentid", "responseid", "respondent", "id", "participantid", "userid")
 
 
@@ -151,7 +154,27 @@ def guess_columns(df: pd.DataFrame, opts: dict[str, Any], path: Path) -> dict[st
     return {"speaker": speaker, "text": text, "start": start, "end": end}
 
 
-def _turn_table(df: pd.DataFrame, path: Path, opts: dict[str, Any], fmt: str) -> Document:
+def _turn_tables(df: pd.DataFrame, path: Path, opts: dict[str, Any], fmt: str) -> list[Document]:
+    """One document per interview: the whole table, or one per value of the interview column."""
+    col = _pick(df, opts.get("interview_column"), _INTERVIEW_NAMES, "interview_column", path)
+    if col is None:
+        return [_turn_table(df, path, opts, fmt)]
+    docs = []
+    for value, part in df.groupby(col, sort=False):
+        if not str(value).strip():
+            continue
+        doc = _turn_table(part, path, opts, fmt, rows=part.index.tolist())
+        doc.interview_id = str(value).strip()
+        docs.append(doc)
+    if not docs:
+        raise TranscriptFormatError(f"the interview column {col!r} is empty in every row.", path, line=2)
+    docs[0].info["interview_column"] = col
+    return docs
+
+
+def _turn_table(
+    df: pd.DataFrame, path: Path, opts: dict[str, Any], fmt: str, rows: list[int] | None = None
+) -> Document:
     cols = guess_columns(df, opts, path)
     sc, tc, st, en = cols["speaker"], cols["text"], cols["start"], cols["end"]
     utts: list[Utterance] = []
@@ -159,7 +182,8 @@ def _turn_table(df: pd.DataFrame, path: Path, opts: dict[str, Any], fmt: str) ->
     speakers = df[sc].tolist() if sc else [""] * len(df)
     starts = df[st].tolist() if st else [""] * len(df)
     ends = df[en].tolist() if en else [""] * len(df)
-    for i, (spk, txt, s, e) in enumerate(zip(speakers, texts, starts, ends)):
+    row_numbers = rows if rows is not None else range(len(df))
+    for i, spk, txt, s, e in zip(row_numbers, speakers, texts, starts, ends):
         txt = " ".join(txt.split())
         if not txt:
             continue
@@ -247,4 +271,4 @@ def read_table(path: Path, opts: dict[str, Any]) -> tuple[list[Document], str | 
     if opts.get("text_columns"):
         return _survey(df, path, opts), enc
     fmt = "xlsx-turns" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv-turns"
-    return [_turn_table(df, path, opts, fmt)], enc
+    return _turn_tables(df, path, opts, fmt), enc

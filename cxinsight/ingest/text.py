@@ -110,6 +110,7 @@ def parse_text(
     kinds: list[tuple] = []
     label_counts: Counter = Counter()
     header_counts: Counter = Counter()
+    vname_counts: Counter = Counter()
     md_labels = 0
     for raw in lines:
         s = raw.strip()
@@ -127,6 +128,11 @@ def parse_text(
             continue
         ts = None
         rest = s
+        if "-->" in s:
+            timing = _timing_line(s)
+            if timing is not None:
+                kinds.append(("timing", *timing))
+                continue
         if ":" in s:
             m = _LEAD_TS.match(s) if (s[0] in "[(" or s[0].isdigit()) else None
             if m is not None and (m.group(1) is not None or _confident_time(m.group(2))):
@@ -159,6 +165,10 @@ def parse_text(
                 header_counts[hdr[0]] += 1
                 kinds.append(("header", hdr[0], hdr[1], s))
                 continue
+        if _after_timing(kinds) and _bare_name(rest):
+            vname_counts[rest] += 1
+            kinds.append(("vname", rest))
+            continue
         kinds.append(("text", rest))
 
     accepted = {lab for lab, c in label_counts.items() if accept_label(lab, c)}
@@ -195,6 +205,7 @@ def parse_text(
     cur: Utterance | None = None
     parts: list[str] = []
     pending_ts: float | None = None
+    pending_end: float | None = None
     preamble = 0
     from_headers = from_labels = 0
 
@@ -209,6 +220,17 @@ def parse_text(
         if kind == "time":
             pending_ts = k[1]
             continue
+        if kind == "timing":
+            pending_ts, pending_end = k[1], k[2]
+            continue
+        if kind == "vname" and vname_counts[k[1]] >= 2:
+            close()
+            cur = Utterance(k[1], "", pending_ts, pending_end, i + 1)
+            utts.append(cur)
+            parts = []
+            pending_ts = pending_end = None
+            from_labels += 1
+            continue
         if (
             kind == "label"
             and k[1] in accepted
@@ -222,10 +244,10 @@ def parse_text(
         ):
             close()
             ts = k[3] if k[3] is not None else pending_ts
-            cur = Utterance(k[1], "", ts, None, i + 1)
+            cur = Utterance(k[1], "", ts, pending_end if k[3] is None else None, i + 1)
             utts.append(cur)
             parts = [k[2]] if k[2] else []
-            pending_ts = None
+            pending_ts = pending_end = None
             from_labels += 1
             continue
         if kind == "header" and k[1] in headers_ok:
@@ -237,6 +259,9 @@ def parse_text(
             from_headers += 1
             continue
         body = k[4] if kind == "label" else (k[3] if kind == "header" else k[1])
+        if cur is not None and pending_end is not None:
+            cur.end = pending_end  # a timed block continuing the same speaker
+            pending_ts = pending_end = None
         if cur is None:
             preamble += 1
             continue
@@ -266,3 +291,33 @@ def parse_text(
 def _confident_time(value: str) -> bool:
     """A bare time at the start of a line is a timestamp if it is ``H:MM:SS`` or zero-padded."""
     return value.count(":") >= 2 or value.startswith("0")
+
+
+def _timing_line(s: str) -> tuple[float, float] | None:
+    """``00:00:01.000 --> 00:00:04.000`` (a subtitle timing pasted into a document)."""
+    left, _, right = s.partition("-->")
+    start = parse_timestamp(left.strip()) if ":" in left else None
+    parts = right.split()
+    end = parse_timestamp(parts[0]) if parts and ":" in parts[0] else None
+    if start is None or end is None:
+        return None
+    return start, end
+
+
+def _bare_name(s: str) -> bool:
+    """A line holding only a name (``Jane Doe``): the speaker line of a Teams block."""
+    return (
+        0 < len(s) <= 40
+        and s[-1] not in ".?!,;:"
+        and len(s.split()) <= 4
+        and looks_like_name(s)
+        and s[0].isalpha()
+    )
+
+
+def _after_timing(kinds: list[tuple]) -> bool:
+    """True when the last non-blank line was a subtitle timing line."""
+    for k in reversed(kinds[-3:]):
+        if k[0] != "blank":
+            return k[0] == "timing"
+    return False
