@@ -123,6 +123,28 @@ def _call(step: str, func: Callable[..., Any], first: Any, opts: dict[str, Any],
     return func(first, **kwargs)
 
 
+def _release_warnings(caught: list, anonymised: bool) -> None:
+    """Re-issue warnings raised before pseudonymisation without their (possibly personal) text.
+
+    Reading and segmenting see the raw transcripts, so their warnings can quote names ("merged
+    speaker label 'CM' into 'Jane Doe'"). When the study is pseudonymised they are summarised by
+    category; the details are in the pseudonymised ``corpus.meta`` (``aliases``, ``skipped``).
+    """
+    if not anonymised:
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return
+    counts: dict[str, int] = {}
+    for w in caught:
+        counts[w.category.__name__] = counts.get(w.category.__name__, 0) + 1
+    if counts:
+        what = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+        warnings.warn(
+            f"{what} raised while reading the raw transcripts were held back because they can "
+            "quote personal names; see the pseudonymised corpus.meta['aliases'] and "
+            "corpus.meta['skipped'] for details.", CxInsightWarning, stacklevel=3)
+
+
 def _group_columns(corpus: Corpus, by: Any) -> list[str]:
     if by is not None:
         by = [by] if isinstance(by, str) else list(by)
@@ -234,6 +256,10 @@ def analyse(
         bar.start(label or STEPS[step][2])
         return func
 
+    held = warnings.catch_warnings(record=True)
+    caught = held.__enter__()
+    warnings.simplefilter("always")
+    releasing = True
     try:
         t0 = time.perf_counter()
         if isinstance(path_or_corpus, Corpus):
@@ -274,10 +300,15 @@ def analyse(
                 key.save(key_path)
         elif "anonymise" in corpus.steps:
             bar.done()
+        releasing = False
+        held.__exit__(None, None, None)
+        _release_warnings(caught, anonymised="anonymise" in corpus.steps)
 
-        if corpus.embeddings is None and (func := run("embed")) is not None:
+        needs = {"valence": "emotions", "theme": "themes", "stage": "stages"}
+        wanted = any(col not in corpus.segments.columns and step not in skip for col, step in needs.items())
+        if corpus.embeddings is None and wanted and (func := run("embed")) is not None:
             corpus = timed("embed", lambda: _call("embed", func, corpus, opts_of["embed"], seed))
-        elif corpus.embeddings is not None:
+        elif corpus.embeddings is not None or not wanted:
             bar.done()
 
         seg_cols = set(corpus.segments.columns)
@@ -297,6 +328,9 @@ def analyse(
             bar.done()
         corpus = _tables(corpus, run, timed, opts_of, seed, journey)
     finally:
+        if releasing:  # an error before anonymisation: keep the raw warnings out of sight too
+            held.__exit__(None, None, None)
+            _release_warnings(caught, anonymised=anonymise)
         bar.close()
 
     meta = dict(corpus.meta)
@@ -322,8 +356,10 @@ def _tables(corpus: Corpus, run, timed, opts_of: dict[str, dict[str, Any]], seed
         def curves() -> Corpus:
             tables["journey_curve"] = _call("curve", func, corpus, curve_opts, seed, journey=journey)
             for col in by:
-                tables[f"journey_curve_{col}"] = _call("curve", func, corpus, {**curve_opts, "by": col},
-                                                       seed, journey=journey)
+                table = _call("curve", func, corpus, {**curve_opts, "by": col}, seed, journey=journey)
+                if col not in table.columns and "group" in table.columns:
+                    table = table.rename(columns={"group": col})  # self-describing once saved
+                tables[f"journey_curve_{col}"] = table
             params["curve"] = {**curve_opts, "by": by}
             return corpus
 

@@ -67,7 +67,7 @@ def test_detractor_contrast_matches_fisher(insights, study):
     assert billing["contrast_p"] == pytest.approx(stats.fisher_exact([[5, 0], [0, 5]])[1])
     assert billing["contrast_p_adj"] >= billing["contrast_p"]
     s = billing["statement"]
-    assert s.startswith("5 of 10 participants (50%) describe billing surprises negatively at the renewal stage")
+    assert s.startswith("5 of 10 participants (50%) describe “billing surprises” negatively at the renewal stage")
     assert "detractors raise it and promoters do not (5 of 5 vs 0 of 5" in s
     assert "mostly disappointment" in s
 

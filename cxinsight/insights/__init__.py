@@ -27,6 +27,7 @@ from cxinsight.insights.summaries import (
     OPPORTUNITY_COLUMNS,
     opportunities,
     stage_summary,
+    stored_curve,
     theme_summary,
 )
 from cxinsight.insights.synthesis import (
@@ -42,5 +43,5 @@ from cxinsight.insights.synthesis import (
 __all__ = [
     "CONTRAST_COLUMNS", "INSIGHT_COLUMNS", "OPPORTUNITY_COLUMNS", "Synthesis", "SynthesisParams",
     "benjamini_hochberg", "bootstrap_mean_ci", "fisher_exact", "min_attainable_p", "opportunities",
-    "run_synthesis", "segment_contrasts", "spearman", "stage_summary", "synthesise", "theme_summary",
+    "run_synthesis", "segment_contrasts", "spearman", "stage_summary", "stored_curve", "synthesise", "theme_summary",
 ]

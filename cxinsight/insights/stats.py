@@ -7,6 +7,7 @@ twenty times counts once, and confidence intervals resample participants.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as _st
@@ -67,6 +68,11 @@ def fisher_exact(a: int, n_a: int, b: int, n_b: int) -> tuple[float, float]:
         As :func:`scipy.stats.fisher_exact` on ``[[a, n_a - a], [b, n_b - b]]``.
     """
     _check_counts(a, n_a, b, n_b)
+    return _fisher(int(a), int(n_a), int(b), int(n_b))
+
+
+@lru_cache(maxsize=65536)
+def _fisher(a: int, n_a: int, b: int, n_b: int) -> tuple[float, float]:
     res = _st.fisher_exact([[a, n_a - a], [b, n_b - b]], alternative="two-sided")
     return float(res[0]), float(res[1])
 
@@ -89,6 +95,11 @@ def min_attainable_p(n_a: int, n_b: int, total_mentions: int) -> float:
     -------
     float
     """
+    return _min_p(int(n_a), int(n_b), int(total_mentions))
+
+
+@lru_cache(maxsize=8192)
+def _min_p(n_a: int, n_b: int, total_mentions: int) -> float:
     lo, hi = max(0, total_mentions - n_b), min(n_a, total_mentions)
     best = 1.0
     for a in range(lo, hi + 1):

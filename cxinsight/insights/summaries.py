@@ -142,11 +142,26 @@ def theme_summary(
                            kind="mergesort").reset_index(drop=True)
 
 
-def _curve(corpus: Corpus, by: str | None, n_boot: int, seed: int) -> pd.DataFrame:
+def stored_curve(corpus: Corpus, by: str | None) -> pd.DataFrame | None:
+    """The journey curve stored by :func:`cxinsight.analyse` (``tables["journey_curve[_<by>]"]``).
+
+    A group curve whose group column is called ``group`` is returned with it renamed to ``by``.
+    ``None`` when absent or without ``stage``/``valence``.
+    """
     name = "journey_curve" if by is None else f"journey_curve_{by}"
     table = corpus.tables.get(name)
-    need = {"stage", "valence"} | ({by} if by else set())
-    if table is not None and need <= set(table.columns):
+    if table is None or not {"stage", "valence"} <= set(table.columns):
+        return None
+    if by is not None and by not in table.columns:
+        if "group" not in table.columns:
+            return None
+        table = table.rename(columns={"group": by})
+    return table
+
+
+def _curve(corpus: Corpus, by: str | None, n_boot: int, seed: int) -> pd.DataFrame:
+    table = stored_curve(corpus, by)
+    if table is not None:
         return table
     return stage_summary(corpus, by, n_boot=n_boot, seed=seed)
 
@@ -165,11 +180,13 @@ def _extremes(curve: pd.DataFrame, order: list[str], local: bool) -> list[tuple[
         found = {0: "trough" if v[0] < 0 else "peak"}
     if local and len(v) >= 3:
         centre = float(np.mean(v))
+        # a local extreme must stand out: a quarter of the curve's range away from its mean
+        margin = 0.25 * float(v.max() - v.min())
         for i in range(len(v)):
             nbrs = [v[j] for j in (i - 1, i + 1) if 0 <= j < len(v)]
-            if all(v[i] < x for x in nbrs) and (v[i] < centre or v[i] < 0):
+            if all(v[i] < x for x in nbrs) and v[i] <= centre - margin:
                 found.setdefault(i, "trough")
-            elif all(v[i] > x for x in nbrs) and (v[i] > centre or v[i] > 0):
+            elif all(v[i] > x for x in nbrs) and v[i] >= centre + margin:
                 found.setdefault(i, "peak")
     return [(kind, c.iloc[i]) for i, kind in sorted(found.items())]
 
@@ -183,7 +200,7 @@ def _drivers(seg: pd.DataFrame, kind: str, max_drivers: int) -> list[dict[str, A
     for t, g in s.groupby("_t"):
         per = g.groupby("interview_id")["valence"].mean()
         mean = float(per.mean())
-        if (kind == "trough" and mean >= 0) or (kind == "peak" and mean <= 0):
+        if len(per) < 2 or (kind == "trough" and mean >= 0) or (kind == "peak" and mean <= 0):
             continue
         label = g["theme_label"].dropna().astype(str) if "theme_label" in g.columns else pd.Series([], dtype=str)
         out.append({"theme": int(t), "label": label.mode().iloc[0] if not label.empty else f"theme {int(t)}",

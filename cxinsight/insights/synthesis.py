@@ -74,11 +74,11 @@ _TYPE_VERBS = {
 class SynthesisParams:
     """Validated parameters of :func:`synthesise` (see its docstring)."""
 
-    min_participants: int = 2
+    min_participants: int | str = "auto"
     min_segments: int = 2
-    groups: list[str] | None = None
+    groups: list[str] | str | None = "auto"
     kpi: str | None = "auto"
-    neutral_band: float = 0.1
+    neutral_band: float | str = "auto"
     n_quotes: int = 3
     n_boot: int = 1000
     level: float = 0.95
@@ -87,12 +87,14 @@ class SynthesisParams:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
-        if not isinstance(self.min_participants, int) or self.min_participants < 1:
-            raise ValueError(f"min_participants must be a positive integer, got {self.min_participants!r}.")
+        if self.min_participants != "auto" and (
+                not isinstance(self.min_participants, int) or self.min_participants < 1):
+            raise ValueError(f"min_participants must be a positive integer or 'auto', got {self.min_participants!r}.")
         if not isinstance(self.min_segments, int) or self.min_segments < 1:
             raise ValueError(f"min_segments must be a positive integer, got {self.min_segments!r}.")
-        if not 0 <= float(self.neutral_band) < 1:
-            raise ValueError(f"neutral_band must lie in [0, 1), got {self.neutral_band!r}.")
+        if self.neutral_band != "auto" and not (
+                isinstance(self.neutral_band, (int, float)) and 0 <= self.neutral_band < 1):
+            raise ValueError(f"neutral_band must be 'auto' or lie in [0, 1), got {self.neutral_band!r}.")
         if not isinstance(self.n_quotes, int) or self.n_quotes < 0:
             raise ValueError(f"n_quotes must be a non-negative integer, got {self.n_quotes!r}.")
         if not isinstance(self.n_boot, int) or self.n_boot < 100:
@@ -101,7 +103,7 @@ class SynthesisParams:
             raise ValueError(f"level must lie in [0.5, 1), e.g. 0.95; got {self.level!r}.")
         if not 0 < float(self.alpha) < 1:
             raise ValueError(f"alpha must lie in (0, 1), e.g. 0.05; got {self.alpha!r}.")
-        if self.groups is not None and isinstance(self.groups, str):
+        if isinstance(self.groups, str) and self.groups != "auto":
             self.groups = [self.groups]
 
 
@@ -117,11 +119,11 @@ class Synthesis:
 def synthesise(
     corpus: Corpus,
     *,
-    min_participants: int = 2,
+    min_participants: int | str = "auto",
     min_segments: int = 2,
-    groups: list[str] | str | None = None,
+    groups: list[str] | str | None = "auto",
     kpi: str | None = "auto",
-    neutral_band: float = 0.1,
+    neutral_band: float | str = "auto",
     n_quotes: int = 3,
     n_boot: int = 1000,
     level: float = 0.95,
@@ -137,20 +139,25 @@ def synthesise(
         ``theme_label`` (:func:`cxinsight.extract_themes`) and, ideally, ``stage``
         (:func:`cxinsight.assign_stages`; without it themes are counted over whole interviews
         and ``stage`` is ``"all stages"``).
-    min_participants : int, default 2
-        Fewest participants who must speak to a cell for it to become an insight.
+    min_participants : int or "auto", default "auto"
+        Fewest participants who must speak to a cell for it to become an insight. ``"auto"``:
+        a fifth of the participants, at least 2 and at most 5 (3 of 14, 2 of 10).
     min_segments : int, default 2
         Fewest segments a cell needs.
-    groups : list of str, optional
-        Participant columns to compare (e.g. ``["segment", "nps_group"]``). By default every
-        text column of ``corpus.participants`` with 2–8 levels. A column holding ``detractor``
+    groups : list of str, "auto" or None, default "auto"
+        Participant columns to compare (e.g. ``["segment", "nps_group"]``). ``"auto"``: the
+        columns named ``segment``, ``nps_group``, ``group``, ``cohort`` or ``persona`` when
+        present, else every text column of ``corpus.participants`` with 2–8 levels (fewer
+        columns, fewer comparisons to correct for). ``None``: no contrasts. A column holding ``detractor``
         and ``promoter`` is compared detractors vs promoters; a two-level column level vs level;
         others each level vs everyone else.
     kpi : str or None, default "auto"
         Numeric participant column to correlate with (Spearman). ``"auto"`` picks ``nps``,
         ``kpi``, ``csat``, ``score`` or ``rating`` when present; ``None`` switches it off.
-    neutral_band : float, default 0.1
-        Mean valence within ±band is not called a pain point or a delight.
+    neutral_band : float or "auto", default "auto"
+        Mean valence within ±band is not called a pain point or a delight. ``"auto"``: 0.1, or
+        half the standard deviation of participant segment valence when that is smaller (at
+        least 0.02), so that a tagger with a compressed valence scale still separates feelings.
     n_quotes : int, default 3
         Evidence quotes per insight, each from a different participant.
     n_boot : int, default 1000
@@ -216,12 +223,25 @@ def run_synthesis(corpus: Corpus, params: SynthesisParams) -> Synthesis:
     else:
         seg["_stage"] = ALL_STAGES
     seg["_theme"] = seg["_theme"].astype(int)
+    keep = ["interview_id", "_theme", "_stage", "valence", "emotion", "emotion_score", "text",
+            "n_words", "segment_id", "theme_label"]
+    seg = seg[[c for c in keep if c in seg.columns]].copy()
+    for col in ("interview_id", "text", "emotion", "segment_id", "theme_label", "_stage"):
+        if col in seg.columns:  # plain objects: Arrow-backed strings are slow to slice repeatedly
+            seg[col] = seg[col].astype(object).where(seg[col].notna(), None)
+    seg["valence"] = seg["valence"].astype(float)
+    if params.min_participants == "auto":
+        params.min_participants = max(2, min(5, math.ceil(0.2 * n_total)))
+    if params.neutral_band == "auto":
+        spread = float(seg["valence"].astype(float).std()) if len(seg) > 1 else float("nan")
+        params.neutral_band = 0.1 if math.isnan(spread) else round(max(0.02, min(0.1, spread / 2)), 3)
     labels = _theme_labels(corpus, seg)
     codes = participant_codes(corpus)
     parts = _participants(corpus, everyone)
     group_cols = _resolve_groups(params.groups, parts, n_total)
     kpi_col = _resolve_kpi(params.kpi, parts)
     order = {s: i for i, s in enumerate(stage_order(corpus))}
+    comparisons = [(col, *cmp) for col in group_cols for cmp in _comparisons(col, parts)]
 
     rows: list[dict[str, Any]] = []
     tests: list[dict[str, Any]] = []
@@ -231,7 +251,7 @@ def run_synthesis(corpus: Corpus, params: SynthesisParams) -> Synthesis:
             continue
         row = _describe_cell(cell, int(theme), stage, labels, ids, n_total, params, codes)
         row["_order"] = order.get(stage, len(order))
-        row["_tests"] = _contrasts(set(ids), parts, group_cols, params.alpha)
+        row["_tests"] = _contrasts(set(ids), comparisons, params.alpha)
         for t in row["_tests"]:
             t.update(theme=int(theme), theme_label=row["theme_label"], stage=stage)
             tests.append(t)
@@ -285,9 +305,16 @@ def _participants(corpus: Corpus, everyone: list[str]) -> pd.DataFrame:
     return p.reindex(everyone)
 
 
-def _resolve_groups(groups: list[str] | None, parts: pd.DataFrame, n_total: int) -> list[str]:
+_PREFERRED_GROUPS = ("segment", "nps_group", "group", "cohort", "persona")
+
+
+def _resolve_groups(groups: list[str] | str | None, parts: pd.DataFrame, n_total: int) -> list[str]:
     if groups is None:
-        return group_columns(parts.reset_index(), n_total)
+        return []
+    if groups == "auto":
+        found = group_columns(parts.reset_index(), n_total)
+        preferred = [c for c in found if c.lower() in _PREFERRED_GROUPS]
+        return preferred or found
     missing = [g for g in groups if g not in parts.columns]
     if missing:
         raise ValueError(
@@ -347,13 +374,14 @@ def _pick_quotes(
     c["_sid"] = sid.astype(str)
     c = c.sort_values(["_score", "_sid"], ascending=[False, True], kind="mergesort")
     quotes, who, ids = [], [], []
-    for _, r in c.drop_duplicates("interview_id").head(n).iterrows():
-        text = " ".join(str(r["text"]).split())
+    top = c.drop_duplicates("interview_id").head(n)
+    for text, iid, sid in zip(top["text"], top["interview_id"], top["_sid"]):
+        text = " ".join(str(text).split())
         if len(text) > 240:
             text = text[:237].rsplit(" ", 1)[0] + "…"
         quotes.append(text)
-        who.append(codes.get(str(r["interview_id"]), str(r["interview_id"])))
-        ids.append(str(r["_sid"]))
+        who.append(codes.get(str(iid), str(iid)))
+        ids.append(str(sid))
     return quotes, who, ids
 
 
@@ -416,10 +444,10 @@ def _comparisons(col: str, parts: pd.DataFrame) -> list[tuple[str, set[str], str
     return [(lv, by_level[lv], "", everyone - by_level[lv]) for lv in levels]
 
 
-def _contrasts(mentions: set[str], parts: pd.DataFrame, cols: list[str], alpha: float) -> list[dict]:
+def _contrasts(mentions: set[str], comparisons: list[tuple], alpha: float) -> list[dict]:
     out = []
-    for col in cols:
-        for name_a, ids_a, name_b, ids_b in _comparisons(col, parts):
+    for col, name_a, ids_a, name_b, ids_b in comparisons:
+        if True:
             n_a, n_b = len(ids_a), len(ids_b)
             if n_a < 2 or n_b < 2:
                 continue
@@ -524,7 +552,7 @@ def _cites_contrast(row: dict[str, Any], alpha: float) -> bool:
 
 
 def _statement(row: dict[str, Any], params: SynthesisParams) -> str:
-    label = str(row["theme_label"])
+    label = f"“{row['theme_label']}”"
     verb = _TYPE_VERBS[row["type"]].format(label=label)
     where = "" if row["stage"] == ALL_STAGES else f" at the {nice(row['stage'])} stage"
     level = f"{params.level:.0%}"

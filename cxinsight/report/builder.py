@@ -21,6 +21,7 @@ from cxinsight.insights import (
 from cxinsight.insights import (
     run_synthesis,
     stage_summary,
+    stored_curve,
     theme_summary,
 )
 from cxinsight.insights._common import (
@@ -98,9 +99,8 @@ class _Context:
                 self.missing["insights"] = str(err)
 
     def curve(self, by: str | None) -> pd.DataFrame | None:
-        name = "journey_curve" if by is None else f"journey_curve_{by}"
-        table = self.corpus.tables.get(name)
-        if table is not None and {"stage", "valence"} <= set(table.columns) and (by is None or by in table.columns):
+        table = stored_curve(self.corpus, by)
+        if table is not None:
             return table
         try:
             return stage_summary(self.corpus, by, seed=self.seed)
@@ -126,6 +126,13 @@ def _at_a_glance(doc: Document, ctx: _Context) -> None:
     doc.add(Para("The strongest findings, ranked by how many participants raise them and how "
                  "strongly they feel (impact = share of participants × mean valence):", "lead"))
     doc.add(Bullets([str(s) for s in ins["statement"].head(3)]))
+    curve = ctx.curve(None)
+    if curve is not None and curve["valence"].notna().sum() >= 2:
+        c = curve.dropna(subset=["valence"])
+        hi, lo = c.loc[c["valence"].idxmax()], c.loc[c["valence"].idxmin()]
+        doc.add(Para(f"Across the journey, participants felt best at the {nice(hi['stage'])} stage "
+                     f"(mean valence {fmt_num(hi['valence'])}) and worst at the {nice(lo['stage'])} "
+                     f"stage ({fmt_num(lo['valence'])})."))
 
 
 def _overview(doc: Document, ctx: _Context) -> None:
@@ -190,7 +197,29 @@ def _anonymisation(doc: Document, ctx: _Context) -> None:
                  "was detected and replaced with consistent pseudonyms before any analysis. Speakers "
                  "appear as participant and interviewer codes. Only counts are shown here; the "
                  "re-identification key is kept apart from this report."))
-    counts = _flatten_counts(info or {})
+    info = info or {}
+    by_label, entities = info.get("by_label"), info.get("entities")
+    if isinstance(by_label, dict) and by_label:
+        labels = sorted(set(by_label) | set(entities or {}))
+        doc.add(Table(pd.DataFrame({
+            "kind of personal data": [nice(lab).lower() for lab in labels],
+            "distinct items": [(entities or {}).get(lab, "") for lab in labels],
+            "replacements in the text": [by_label.get(lab, 0) for lab in labels],
+        }), "What was replaced"))
+        facts = []
+        if "replacements" in info:
+            facts.append(f"{info['replacements']:,} replacements in total")
+        if info.get("participants_coded") is not None:
+            facts.append(f"{info['participants_coded']} participants and "
+                         f"{info.get('interviewers_coded', 0)} interviewers given codes")
+        det = info.get("by_detector")
+        if isinstance(det, dict) and det:
+            facts.append("found by " + ", ".join(f"{nice(k)} ({v})" for k, v in
+                                                 sorted(det.items(), key=lambda kv: -kv[1])))
+        if facts:
+            doc.add(Para("; ".join(facts) + "."))
+        return
+    counts = _flatten_counts(info)
     counts = [(k, v) for k, v in counts if not any(w in k.lower() for w in ("seed", "version", "min_", "max_"))]
     if counts:
         doc.add(Table(pd.DataFrame(counts[:40], columns=["what was replaced", "count"])))

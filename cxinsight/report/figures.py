@@ -80,7 +80,7 @@ def fallback_curve_png(curve: pd.DataFrame, by: str | None, order: list[str]) ->
     ax.set_xticks(range(len(stages)))
     ax.set_xticklabels([nice(s) for s in stages], rotation=0)
     ax.set_ylabel("mean valence (−1 negative … +1 positive)")
-    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylim(*_limits(curve, by is None))
     ax.set_title("Journey emotion curve" + ("" if by is None else f" by {nice(by)}"), loc="left")
     ax.grid(axis="y", alpha=0.3)
     if by is not None:
@@ -88,6 +88,16 @@ def fallback_curve_png(curve: pd.DataFrame, by: str | None, order: list[str]) ->
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return _png(fig)
+
+
+def _limits(curve: pd.DataFrame, with_ci: bool) -> tuple[float, float]:
+    """Y limits symmetric around zero that fit the curve (and its band), at least ±0.25."""
+    cols = ["valence"] + (["ci_low", "ci_high"] if with_ci else [])
+    vals = np.concatenate([curve[c].to_numpy(dtype=float) for c in cols if c in curve.columns])
+    vals = vals[~np.isnan(vals)]
+    top = float(np.abs(vals).max()) if vals.size else 1.0
+    top = min(1.05, max(0.25, top * 1.25))
+    return -top, top
 
 
 def themes_png(themes: pd.DataFrame, top: int = 12) -> bytes:
