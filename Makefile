@@ -30,6 +30,8 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/cxinsight analyse data/sample_interviews --out $(OUT)
 
 test: $(VENV)/.installed-dev
+	@# headless Chromium for the report's browser test (skipped where it cannot be installed)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || true
 	$(PY) -m ruff check cxinsight tests benchmarks
 	$(PY) -m pytest -q
 
