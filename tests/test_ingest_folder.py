@@ -122,3 +122,12 @@ def test_empty_folder_gives_empty_corpus_with_warning(tmp_path):
     with pytest.warns(cx.CxInsightWarning):
         c = cx.read(tmp_path)
     assert len(c.turns) == 0 and c.meta["skipped"][0]["reason"].startswith("'.pdf' is not")
+
+
+def test_read_corpus_survives_save_and_load(study, tmp_path):
+    c, _ = study
+    c.save(tmp_path / "saved")
+    back = cx.Corpus.load(tmp_path / "saved")
+    pd.testing.assert_frame_equal(back.turns, c.turns, check_dtype=False)
+    assert back.meta["files"] == c.meta["files"]
+    assert back.meta["skipped"] == c.meta["skipped"]

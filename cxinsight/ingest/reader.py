@@ -368,7 +368,7 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
     >>> corpus = cx.read("int01.vtt", roles={"Tom": "interviewer"})  # doctest: +SKIP
     """
     opts = _check_options(options)
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist; pass a transcript file or a folder of transcripts.")
     single = not path.is_dir()

@@ -34,7 +34,7 @@ from cxinsight.ingest.base import (
 )
 from cxinsight.ingest.roles import _NOT_SPEAKERS, _SENTENCE_STARTERS, accept_label
 
-__all__ = ["parse_text", "is_otter"]
+__all__ = ["parse_text"]
 
 _LEAD_TS = re.compile(r"[\[(]\s*(" + TIME + r")\s*[\])]\s*|(" + TIME + r")(?:\s+|\Z)")
 _BRACKET_TS = re.compile(r"[\[(]\s*(" + TIME + r")\s*[\])]")
@@ -59,21 +59,6 @@ def _header_name(s: str) -> tuple[str, float | None] | None:
     if not name or ":" in name or not looks_like_name(name) or not name[0].isalpha():
         return None
     return name, parse_timestamp(parts[1])
-
-
-def is_otter(text: str) -> bool:
-    """True when ``text`` looks like an Otter.ai export (header, footer or ``Name  0:05`` lines)."""
-    head = text[:3000]
-    if "SUMMARY KEYWORDS" in head or _OTTER_FOOTER.search(text[-400:]):
-        return True
-    hits = 0
-    for line in text.split("\n", 400)[:400]:
-        s = line.strip()
-        if s and s[-1].isdigit() and ":" in s[-9:] and _header_name(s) is not None:
-            hits += 1
-            if hits >= 2:
-                return True
-    return False
 
 
 def parse_text(
