@@ -16,6 +16,9 @@ Sources
   comments in GoEmotions have person names masked as ``[NAME]``, so the frequent lower-case
   words there are ordinary words. A name-list entry that is also a common word ("will", "mark",
   "may") is only trusted by the detector when it is capitalised or follows a cue.
+- Vocabulary (any lower-case word seen): GoEmotions train, Banking77 train (Casanueva et al.
+  2020, CC BY 4.0) and words tagged ``O`` at least twice in WNUT-17 train (Derczynski et al.
+  2017, CC BY 4.0). A lower-case word outside it is a weak sign of a name ("trelby").
 """
 
 from __future__ import annotations
@@ -145,6 +148,34 @@ def _not_person() -> set[str]:
     return places, set(_NOT_PERSON_EXTRA.split())
 
 
+def _vocabulary() -> set[str]:
+    """Every lower-case word of GoEmotions train, Banking77 train and the words tagged O in
+    WNUT-17 train at least twice (never tagged as an entity there)."""
+    words: set[str] = set()
+    for path, delim in ((SHARED / "goemotions" / "train.tsv", "\t"), (SHARED / "banking77" / "train.csv", ",")):
+        if not path.exists():
+            raise SystemExit(f"{path} not found: the vocabulary is built from it.")
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.reader(fh, delimiter=delim):
+                for w in re.findall(r"[A-Za-z][a-z']*", row[0]):
+                    if w.islower():
+                        words.add(w.strip("'"))
+    wnut = SHARED / "wnut17" / "train.conll"
+    if wnut.exists():
+        o_counts: Counter[str] = Counter()
+        entity: set[str] = set()
+        for line in wnut.read_text("utf-8").splitlines():
+            if "\t" not in line:
+                continue
+            tok, tag = line.split("\t")
+            if tag == "O" and tok.isalpha() and tok.islower():
+                o_counts[tok] += 1
+            elif tag != "O":
+                entity.add(tok.lower())
+        words |= {w for w, n in o_counts.items() if n >= 2 and w not in entity}
+    return {w for w in words if len(w) > 1}
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     first = _names("first_name")
@@ -156,6 +187,7 @@ def main() -> None:
     lists = (
         ("first_names", first), ("last_names", last), ("common_words", common),
         ("first_names_en", _names("first_name", ENGLISH_LOCALES)),
+        ("vocabulary", _vocabulary() | common),
         ("not_person", not_person),
     )
     for name, values in lists:

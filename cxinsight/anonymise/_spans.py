@@ -19,7 +19,8 @@ DETECTOR_PRIORITY = {
     "email": 80, "url": 78, "iban": 76, "card": 75, "ip": 74, "spoken_email": 73,
     "address": 72, "phone": 70, "spoken_digits": 68, "postcode": 66, "id_number": 64,
     "date": 60,
-    "name_cue": 50, "ner": 45, "name_gazetteer": 40, "name_capitalised": 30,
+    "name_cue": 50, "ner": 45, "name_gazetteer": 40, "place_cue": 35, "name_capitalised": 30,
+    "name_unknown_word": 20, "propagated": 55,
 }
 
 

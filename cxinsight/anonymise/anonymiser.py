@@ -36,6 +36,8 @@ _CODE_LIKE = re.compile(r"^[A-Za-z]{1,3}[-_]?\d+$")
 _INTERVIEWER_COL = re.compile(r"interviewer|moderator|researcher|facilitator|staff", re.IGNORECASE)
 _NAME_COL = re.compile(r"name|interviewer|moderator|researcher|facilitator|interviewee", re.IGNORECASE)
 _SURROGATE_LOCALE = "en_GB"
+_DIGIT = re.compile(r"\d")
+_URL_HINT = re.compile(r"://|www\.|\.(?:com|org|net|io|co|uk|ie|us|de|fr|es|it|nl|eu|info|biz|me|app|dev|ly|tv|ai|gov|edu|ca|au|nz)\b")
 
 
 # ============================================================================ options
@@ -346,33 +348,38 @@ class Anonymiser:
         cfg = self._cfg
         labels = cfg.labels
         found: list[Detection] = []
+        # cheap checks first: most turns have no digit, no "@" and no spoken "dot"
+        has_digit = _DIGIT.search(text) is not None
+        lower = text.lower()
         if known is not None and "PERSON" in labels:
             found += known.find(text)
         if "EMAIL" in labels:
-            found += _patterns.find_emails(text)
-            if not patterns_only:
+            if "@" in text:
+                found += _patterns.find_emails(text)
+            if not patterns_only and " dot " in lower:
                 found += _spoken.find_spoken_emails(text)
-        if "URL" in labels:
+        if "URL" in labels and _URL_HINT.search(lower):
             found += _patterns.find_urls(text)
-        if "PHONE" in labels:
+        if "PHONE" in labels and has_digit:
             found += _patterns.find_phones(text, cfg.regions)
         if patterns_only:
             return found
-        if "PHONE" in labels or "ID_NUMBER" in labels:
+        if ("PHONE" in labels or "ID_NUMBER" in labels) and (has_digit or _spoken.has_digit_words(lower)):
             found += [d for d in _spoken.find_spoken_digits(text) if d.label in labels]
-        if "CARD" in labels:
-            found += _patterns.find_cards(text)
-        if "IBAN" in labels:
-            found += _patterns.find_ibans(text)
-        if "IP" in labels:
-            found += _patterns.find_ips(text)
-        if "POSTCODE" in labels or "ADDRESS" in labels:
-            found += _patterns.find_postcodes(text)
-        if "ADDRESS" in labels:
-            found += _patterns.find_addresses(text)
-            found = _patterns.merge_address_postcodes(text, found)
-        if "ID_NUMBER" in labels:
-            found += _patterns.find_id_numbers(text)
+        if has_digit:
+            if "CARD" in labels:
+                found += _patterns.find_cards(text)
+            if "IBAN" in labels:
+                found += _patterns.find_ibans(text)
+            if "IP" in labels and ("." in text or ":" in text):
+                found += _patterns.find_ips(text)
+            if "POSTCODE" in labels or "ADDRESS" in labels:
+                found += _patterns.find_postcodes(text)
+            if "ADDRESS" in labels:
+                found += _patterns.find_addresses(text)
+                found = _patterns.merge_address_postcodes(text, found)
+            if "ID_NUMBER" in labels:
+                found += _patterns.find_id_numbers(text)
         if "DATE" in labels:
             found += _patterns.find_dates(text)
         if names and cfg.rules is not None and "PERSON" in labels:

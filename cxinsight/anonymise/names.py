@@ -45,13 +45,28 @@ _CUE = re.compile(
     r"(?:my|his|her|their|our|your|the)\s+(?:" + _RELATIONS + r")(?:\s*,)?|"
     r"(?:agent|advisor|adviser|rep|representative|lady|guy|man|woman|lad|bloke|chap|fella|"
     r"gentleman|person|girl|boy|driver|courier)\s+(?:called|named|,)?))"
-    r"\s+$",
-    re.IGNORECASE,
+    r"\s+",
 )
 _WEAK_ONLY_CAPITALISED = frozenset({"with", "and", "from", "by", "meet", "met", "married"})
 _SENTENCE_END = re.compile(r"(?:^|[.!?…:;\"“”(\[\n]|\s-\s|^\s*[-*>]+)\s*$")
 _LEFT_CONTEXT = 40
+_STOP = frozenset(
+    "the a an and or but of to in on at for with by from is are was were be i you he she we they it my "
+    "your his her our their this that these those not no so if as do does did have has had will would "
+    "can could should may might must".split()
+)
 _RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "names"
+
+
+def _sentence_start(left: str) -> bool:
+    """True when the text before a token ends a sentence (or is empty)."""
+    stripped = left.rstrip()
+    if not stripped:
+        return len(left) < _LEFT_CONTEXT
+    last = stripped[-1]
+    if last in ".!?…:;\"“”([\n*>":
+        return True
+    return "\n" in left[len(stripped):] or stripped.endswith(" -")
 
 
 def _fold(word: str) -> str:
@@ -75,6 +90,12 @@ _HEADLINE_MIN_TOKENS = 5
 #: right context that marks a person: "Dev and I", "Dev's parents", "Dev said"
 _RIGHT_CUE = re.compile(r"(?:['’]s\b|\s+and\s+(?:I|me)\b|\s+(?:said|says|told|thinks|reckons|laughs|laughed)\b)")
 SENTENCE_START_SCORE = 0.4
+_SUFFIXES = (
+    "ies", "ied", "ier", "iest", "ing", "ings", "ed", "es", "s", "ly", "er", "ers", "est", "ness",
+    "ment", "ments", "ful", "less", "able", "ish", "y",
+)
+#: score of the weakest evidence (an unknown lower-case word, a capitalised common word)
+LOW_SCORE = 0.3
 #: sentence-initial words with these endings are ordinary words ("Suspiciously", "Honestly")
 _NOT_NAME_SUFFIX = re.compile(r"(?:ly|ing|ed|tion|sion|ness|ment|able|ible|ous|ful|less|ise|ize|ity)$")
 _HEADLINE_SHARE = 0.6
@@ -102,15 +123,16 @@ class NameRules:
         self.first = word_list("first_names")
         self.first_en = word_list("first_names_en")
         self.last = word_list("last_names")
-        self.common = word_list("common_words") | frozenset(_fold(w) for w in extra_common)
-        self.not_person = word_list("not_person")
+        never = frozenset(_fold(w) for w in extra_common)
+        self.common = word_list("common_words") | never
+        self.not_person = word_list("not_person") | never
+        self.vocabulary = word_list("vocabulary")
         self.use_gazetteer = use_gazetteer
         self.use_capitalisation = use_capitalisation
         self.use_cues = use_cues
 
     # ------------------------------------------------------------------ per token
-    def _cue(self, left: str, word: str, fold: str, is_cap: bool, listed: bool, common: bool):
-        cue = _CUE.search(left)
+    def _cue(self, cue, word: str, fold: str, is_cap: bool, listed: bool, common: bool):
         if cue is None:
             return None
         name_like_cap = is_cap and (not common or fold in self.first_en)
@@ -131,7 +153,7 @@ class NameRules:
             return 0.85, "name_cue"
         return None
 
-    def _token_score(self, text: str, m: re.Match, prev_is_name: bool, headline: bool):
+    def _token_score(self, text: str, m: re.Match, prev_is_name: bool, headline: bool, cues: dict):
         word = _POSSESSIVE.sub("", m.group())
         if len(word) < 2:
             return None
@@ -142,7 +164,8 @@ class NameRules:
         common = fold in self.common
         is_upper = word.isupper()
         is_cap = word[0].isupper() and not is_upper
-        if common and not is_cap and not is_upper:
+        is_lower = not is_cap and not is_upper
+        if common and is_lower:
             return None  # the bulk of tokens: ordinary lower-case words
         listed = fold in self.first or fold in self.last
         not_person = fold in self.not_person
@@ -150,30 +173,52 @@ class NameRules:
         if not_person and not prev_is_name:
             return None
         if self.use_cues and not not_person:
-            hit = self._cue(left, word, fold, is_cap, listed, common)
+            hit = self._cue(cues.get(m.start()), word, fold, is_cap, listed, common)
             if hit is not None:
                 return hit
         if prev_is_name and not common and not not_person and (is_cap or is_upper or fold in self.last):
             return 0.7, ("name_gazetteer" if listed else "name_capitalised")
         if not_person:
             return None
-        sentence_start = _SENTENCE_END.search(left) is not None
+        known_word = fold in self.vocabulary
+        sentence_start = _sentence_start(left)
         if self.use_gazetteer and listed:
             if not common and (is_cap or is_upper):
                 return 0.8, "name_gazetteer"
-            if not common and fold in self.first and not is_upper:
-                return 0.55, "name_gazetteer"
+            if is_lower and not known_word:
+                return (0.55 if fold in self.first else 0.5), "name_gazetteer"
+            if is_lower and not common and fold in self.first:
+                return 0.45, "name_gazetteer"
             if is_cap and not sentence_start and fold in self.first_en and not headline:
                 return 0.5, "name_gazetteer"
             if is_cap and fold in self.first and _RIGHT_CUE.match(text, m.end()):
                 return 0.6, "name_cue"
         if sentence_start and _NOT_NAME_SUFFIX.search(fold):
             return None
-        if self.use_capitalisation and is_cap and not common and not headline:
+        if self.use_capitalisation and is_cap and not common:
             if _LOCATIVE.search(left) and fold not in self.first:
                 return 0.45, "place_cue"
+            if headline:
+                return LOW_SCORE, "name_capitalised"
             return (0.4 if not sentence_start else SENTENCE_START_SCORE), "name_capitalised"
+        # weak evidence, below the default min_score: kept only in a high-recall setting
+        if self.use_capitalisation and is_cap and common and not sentence_start and fold not in _STOP:
+            return LOW_SCORE, "name_capitalised"
+        if is_lower and not known_word and len(fold) >= 3 and fold.isalpha() and not self._inflected(fold):
+            return LOW_SCORE, "name_unknown_word"
         return None
+
+    def _inflected(self, fold: str) -> bool:
+        """True when ``fold`` is an inflection of a known word ("chopping", "kits", "binned")."""
+        vocab = self.vocabulary
+        for suffix in _SUFFIXES:
+            if fold.endswith(suffix) and len(fold) - len(suffix) >= 3:
+                stem = fold[: -len(suffix)]
+                if stem in vocab or stem + "e" in vocab or (stem[-1:] == stem[-2:-1] and stem[:-1] in vocab):
+                    return True
+                if suffix in ("ies", "ied", "ier", "iest") and stem + "y" in vocab:
+                    return True
+        return False
 
     # ------------------------------------------------------------------ public
     def find(self, text: str) -> list[Detection]:
@@ -192,16 +237,31 @@ class NameRules:
                 out.append(Detection(cur[0][0], cur[-1][1], label, best[2], best[3]))
                 cur.clear()
 
+        cues = {}
+        if self.use_cues:
+            lower = text.lower()
+            if len(lower) != len(text):  # rare characters whose lower case is longer
+                lower = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+            cues = {c.end(): c for c in _CUE.finditer(lower)}
+        common = self.common
         prev_end = -1
         for m in tokens:
-            adjacent = bool(cur) and text[prev_end:m.start()] == " " and cur[-1][1] == prev_end
-            hit = self._token_score(text, m, adjacent, headline)
-            if hit is None:
-                close()
-            else:
-                if not adjacent:
+            word = m.group()
+            if word in common and word.islower():
+                # the bulk of tokens: ordinary lower-case words are never names
+                if cur:
                     close()
-                cur.append((m.start(), m.start() + len(_POSSESSIVE.sub("", m.group())), hit[0], hit[1]))
+                prev_end = m.end()
+                continue
+            adjacent = bool(cur) and text[prev_end:m.start()] == " " and cur[-1][1] == prev_end
+            hit = self._token_score(text, m, adjacent, headline, cues)
+            if hit is None:
+                if cur:
+                    close()
+            else:
+                if not adjacent and cur:
+                    close()
+                cur.append((m.start(), m.start() + len(_POSSESSIVE.sub("", word)), hit[0], hit[1]))
             prev_end = m.end()
         close()
         return out

@@ -119,6 +119,17 @@ def spoken_digits(words: list[str]) -> str:
     return "".join(out)
 
 
+_DIGIT_WORD_PAIR = re.compile(
+    r"\b(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine|double|triple|treble)"
+    r"[\s,.-]+(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine|double|triple|treble)\b"
+)
+
+
+def has_digit_words(lower_text: str) -> bool:
+    """Quick test: does the (lower-cased) text have two digit words in a row?"""
+    return _DIGIT_WORD_PAIR.search(lower_text) is not None
+
+
 def find_spoken_digits(text: str, min_digits: int = 6) -> list[Detection]:
     """Runs of digits said as words ("oh seven seven double oh nine ...", mixed with figures)."""
     out = []
