@@ -131,3 +131,11 @@ def test_read_corpus_survives_save_and_load(study, tmp_path):
     pd.testing.assert_frame_equal(back.turns, c.turns, check_dtype=False)
     assert back.meta["files"] == c.meta["files"]
     assert back.meta["skipped"] == c.meta["skipped"]
+
+
+def test_manifest_keys_with_leading_zeros(tmp_path):
+    (tmp_path / "01.txt").write_text("Ann Lee: How was it?\nBob Ray: Late.\n")
+    (tmp_path / "manifest.csv").write_text("interview_id,nps,participant_id\n01,7,007\n")
+    c = cx.read(tmp_path)
+    assert c.meta["manifest"]["unmatched"] == []
+    assert c.participants.to_dict("records") == [{"interview_id": "01", "nps": 7, "participant_id": "007"}]

@@ -69,12 +69,16 @@ def load_manifest(manifest: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, st
         if not p.is_file():
             raise FileNotFoundError(f"manifest {p} does not exist; pass manifest=None to read without one.")
         try:
+            # key columns are read as text so that "01" stays "01"
             if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-                df = pd.read_excel(p)
+                head = pd.read_excel(p, nrows=0)
+                df = pd.read_excel(p, dtype=_text_keys(head.columns))
             else:
                 text, _ = read_text(p)
                 sep = "\t" if p.suffix.lower() == ".tsv" else None
-                df = pd.read_csv(io.StringIO(text), sep=sep, engine="python" if sep is None else "c")
+                engine = "python" if sep is None else "c"
+                head = pd.read_csv(io.StringIO(text), sep=sep, engine=engine, nrows=0)
+                df = pd.read_csv(io.StringIO(text), sep=sep, engine=engine, dtype=_text_keys(head.columns))
         except TranscriptFormatError:
             raise
         except Exception as err:  # pandas raises many kinds
@@ -96,6 +100,16 @@ def load_manifest(manifest: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, st
             line=1,
         )
     return df, where, key
+
+
+def _text_keys(columns) -> dict:
+    keys = set(_ID_COLUMNS) | set(_FILE_COLUMNS)
+    out = {}
+    for c in columns:
+        low = str(c).strip().lower()
+        if low in keys or low == "id" or low.endswith(("_id", " id", "_code", " code")):
+            out[c] = str
+    return out
 
 
 def _norm(s: str) -> str:
