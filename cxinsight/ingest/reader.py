@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from cxinsight.corpus import ROLES, TURN_COLUMNS, Corpus
+from cxinsight.corpus import ROLES, TURN_COLUMNS, Corpus, empty_turns
 from cxinsight.errors import CxInsightWarning, TranscriptFormatError
 from cxinsight.ingest.base import Document, Utterance, label_key
 from cxinsight.ingest.encoding import decode
@@ -312,6 +312,23 @@ def _build_turns(
     return rows, speakers, alias_rows
 
 
+def _turns_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Build the ``turns`` table from ``(*TURN_COLUMNS, extra)`` rows."""
+    if not rows:
+        return empty_turns()
+    turns = pd.DataFrame([r[:-1] for r in rows], columns=TURN_COLUMNS)
+    extras = [r[-1] for r in rows]
+    if any(extras):
+        extra_df = pd.DataFrame([e or {} for e in extras])
+        for col in extra_df.columns:
+            if col not in turns.columns:
+                turns[col] = extra_df[col].to_numpy()
+    turns["turn"] = turns["turn"].astype("int64")
+    turns["start"] = turns["start"].astype("float64")
+    turns["end"] = turns["end"].astype("float64")
+    return turns
+
+
 # ---------------------------------------------------------------------------- read
 def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None = None, **options: Any) -> Corpus:
     """Read a transcript file or a folder of transcripts into a :class:`~cxinsight.Corpus`.
@@ -399,7 +416,7 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             docs, enc = read_file(f, **opts)
         except (TranscriptFormatError, OSError, UnicodeError) as err:
             if single or opts["errors"] == "raise":
-                if isinstance(err, TranscriptFormatError) or isinstance(err, OSError):
+                if isinstance(err, (TranscriptFormatError, OSError)):
                     raise
                 raise TranscriptFormatError(str(err), f) from err
             reason = err.reason if isinstance(err, TranscriptFormatError) else f"{type(err).__name__}: {err}"
@@ -450,10 +467,7 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
         for doc in docs:
             doc_id = doc.interview_id if doc.interview_id is not None else iid
             mrow = manifest_rows.get(doc_id)
-            try:
-                rows, spk, aliases = _build_turns(doc, doc_id, source, opts, mrow)
-            except TranscriptFormatError:
-                raise
+            rows, spk, aliases = _build_turns(doc, doc_id, source, opts, mrow)
             if not rows:
                 continue
             all_rows.extend(rows)
@@ -499,27 +513,13 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             stacklevel=2,
         )
 
-    if all_rows:
-        turns = pd.DataFrame([r[:-1] for r in all_rows], columns=TURN_COLUMNS)
-        extras = [r[-1] for r in all_rows]
-        if any(extras):
-            extra_df = pd.DataFrame([e or {} for e in extras])
-            for col in extra_df.columns:
-                if col not in turns.columns:
-                    turns[col] = extra_df[col].to_numpy()
-        turns["turn"] = turns["turn"].astype("int64")
-        turns["start"] = turns["start"].astype("float64")
-        turns["end"] = turns["end"].astype("float64")
-    else:
-        from cxinsight.corpus import empty_turns
-
-        turns = empty_turns()
-        if not single:
-            warnings.warn(
-                f"no transcript could be read from {path} ({len(skipped)} file(s) skipped).",
-                CxInsightWarning,
-                stacklevel=2,
-            )
+    turns = _turns_frame(all_rows)
+    if turns.empty and not single:
+        warnings.warn(
+            f"no transcript could be read from {path} ({len(skipped)} file(s) skipped).",
+            CxInsightWarning,
+            stacklevel=2,
+        )
     participants = pd.DataFrame(participant_rows) if participant_rows else pd.DataFrame({"interview_id": []})
     meta: dict[str, Any] = {
         "files": file_meta,
