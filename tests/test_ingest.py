@@ -339,6 +339,11 @@ def test_roles_option_overrides_everything():
     assert {s["role_from"] for s in c.meta["speakers"]} == {"option"}
 
 
+def test_roles_option_per_interview():
+    c = cx.read(FMT / "unlabelled.srt", roles={"unlabelled": {"unknown": "participant"}, "other": {"unknown": "interviewer"}})
+    assert c.turns["role"].tolist() == ["participant", "participant"]
+
+
 def test_roles_option_rejects_unknown_role():
     with pytest.raises(ValueError, match="allowed roles"):
         cx.read(FMT / "zoom.vtt", roles={"Tom Reilly": "host"})

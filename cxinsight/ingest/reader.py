@@ -87,8 +87,17 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"errors={opts['errors']!r}: use 'skip' (warn and go on) or 'raise'.")
     if opts["roles"] is not None:
         if not isinstance(opts["roles"], Mapping):
-            raise TypeError('roles must be a dict such as {"Jane Doe": "interviewer"}.')
-        bad = {k: v for k, v in opts["roles"].items() if v not in ROLES}
+            raise TypeError(
+                'roles must be a dict such as {"Jane Doe": "interviewer"} or '
+                '{"int03": {"Speaker 1": "interviewer"}}.'
+            )
+        flat = {}
+        for k, v in opts["roles"].items():
+            if isinstance(v, Mapping):  # {interview_id: {speaker: role}}
+                flat.update({f"{k}/{kk}": vv for kk, vv in v.items()})
+            else:
+                flat[k] = v
+        bad = {k: v for k, v in flat.items() if v not in ROLES}
         if bad:
             raise ValueError(f"roles has values {sorted(set(bad.values()))}; allowed roles are {list(ROLES)}.")
     if opts["aliases"] is not None and not isinstance(opts["aliases"], Mapping):
@@ -212,6 +221,17 @@ def _nan(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
 
+def _role_overrides(roles: Mapping[str, Any] | None, interview_id: str) -> dict[str, str]:
+    """Overrides for one interview: global ``{speaker: role}`` plus ``{interview_id: {...}}``."""
+    if not roles:
+        return {}
+    out = {k: v for k, v in roles.items() if not isinstance(v, Mapping)}
+    per = roles.get(interview_id)
+    if isinstance(per, Mapping):
+        out.update(per)
+    return out
+
+
 def _build_turns(
     doc: Document,
     interview_id: str,
@@ -284,7 +304,12 @@ def _build_turns(
     if doc.format == "survey":
         decided = {s: ("participant", "survey") for s in stats}
     else:
-        decided = assign_roles(stats, overrides=opts["roles"], interviewers=interviewers, participants=participants)
+        decided = assign_roles(
+            stats,
+            overrides=_role_overrides(opts["roles"], interview_id),
+            interviewers=interviewers,
+            participants=participants,
+        )
     rows = [
         (
             interview_id,
@@ -345,7 +370,8 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
         a ``manifest.csv``/``manifest.xlsx`` at the folder root is used; ``False`` uses none.
     **options
         roles : dict
-            ``{"Jane Doe": "interviewer"}``; overrides every other evidence.
+            ``{"Jane Doe": "interviewer"}``, or per interview
+            ``{"int03": {"Speaker 1": "interviewer"}}``; overrides every other evidence.
         aliases : dict
             ``{"JD": "Jane Doe"}``: labels to merge before automatic alias merging.
         merge_aliases : bool, default True
