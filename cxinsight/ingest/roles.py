@@ -34,8 +34,8 @@ _PARTICIPANT_WORDS = frozenset(
     "interviewee participant respondent customer client user guest r a p answer resp "
     "participants interviewees".split()
 )
-#: First words of a "label" that is really a header field or a sentence, never a speaker.
-_NOT_SPEAKERS = frozenset(
+#: First words of a "label" that is really a header field, never a speaker.
+NOT_SPEAKERS = frozenset(
     "note notes date time location duration title subject project study recorded recording "
     "transcript transcription transcribed file filename attendees attendee keywords summary "
     "link url http https www session meeting interview agenda topic topics tip step example "
@@ -43,7 +43,7 @@ _NOT_SPEAKERS = frozenset(
     "language consent started ended start end created".split()
 )
 #: Words that start sentences; a one-off "label" starting with one is prose, not a speaker.
-_SENTENCE_STARTERS = frozenset(
+SENTENCE_STARTERS = frozenset(
     "so and but well yeah yes no the my it this that what one then also because like honestly "
     "basically anyway okay ok oh um uh if when our their his her we they you i'm its there here "
     "just really actually first second third finally plus price answer problem thing reason "
@@ -91,17 +91,17 @@ def accept_label(label: str, count: int) -> bool:
     if role_from_label(label) is not None:
         return True
     first = _first_word(label)
-    if first in _NOT_SPEAKERS:
+    if first in NOT_SPEAKERS:
         return False
     n_words = len(label.split())
-    if n_words > 1 and first in _SENTENCE_STARTERS:
+    if n_words > 1 and first in SENTENCE_STARTERS:
         return False
     if looks_like_name(label):
-        if count == 1 and first in _SENTENCE_STARTERS:
+        if count == 1 and first in SENTENCE_STARTERS:
             return False
         return True
     # lower-case labels (sloppy transcripts): only short ones that recur
-    return n_words <= 2 and count >= 3 and first not in _SENTENCE_STARTERS
+    return n_words <= 2 and count >= 3 and first not in SENTENCE_STARTERS
 
 
 def canonical_labels(labels: Sequence[str]) -> dict[str, str]:

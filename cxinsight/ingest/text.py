@@ -11,6 +11,8 @@ Recognised, in any mix within one file:
 * Otter.ai exports: an optional ``SUMMARY KEYWORDS`` / ``SPEAKERS`` header, then ``Name  MM:SS``
   (or ``H:MM:SS``) on its own line and the turn's text on the following lines; the
   ``Transcribed by https://otter.ai`` footer is dropped;
+* ``[SPEAKER_00]: text`` from diarisation tools; subtitle blocks pasted into a document
+  (``0:0:0.0 --> 0:0:5.220``, the speaker's name on its own line, then the text);
 * unlabelled lines continue the previous turn; lines before the first turn (a title, a date)
   are left out and counted in ``meta["files"][i]["preamble_lines"]``.
 """
@@ -32,7 +34,7 @@ from cxinsight.ingest.base import (
     split_label,
     tidy_label,
 )
-from cxinsight.ingest.roles import _NOT_SPEAKERS, _SENTENCE_STARTERS, accept_label
+from cxinsight.ingest.roles import NOT_SPEAKERS, SENTENCE_STARTERS, accept_label
 
 __all__ = ["parse_text"]
 
@@ -181,8 +183,8 @@ def parse_text(
         name
         for name, c in header_counts.items()
         if n_headers >= 2
-        and name.split()[0].casefold() not in _NOT_SPEAKERS
-        and not (c == 1 and name.split()[0].casefold() in _SENTENCE_STARTERS)
+        and name.split()[0].casefold() not in NOT_SPEAKERS
+        and not (c == 1 and name.split()[0].casefold() in SENTENCE_STARTERS)
     }
 
     # pass 2: build utterances
