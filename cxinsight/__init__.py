@@ -43,6 +43,8 @@ _EXPORTS: dict[str, str] = {
     "journey_curve": "cxinsight.journey",
     "moments": "cxinsight.journey",
     "plot_journey_curve": "cxinsight.plots",
+    "plot_stage_emotions": "cxinsight.plots",
+    "plot_emotional_arc": "cxinsight.plots",
     "synthesise": "cxinsight.insights",
     "write_report": "cxinsight.report",
     "analyse": "cxinsight.pipeline",
