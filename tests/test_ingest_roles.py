@@ -145,6 +145,13 @@ def test_decode_encodings(data, encoding):
     assert text.startswith("Jane: héllo")
 
 
+def test_decode_mixed_utf8_with_stray_cp1252_bytes():
+    data = "Jane: caf\u00e9 \u2014 ".encode() + b"it\x92s \x93fine\x94"
+    text, used = decode(data)
+    assert used == "utf-8+cp1252"
+    assert text == "Jane: caf\u00e9 \u2014 it\u2019s \u201cfine\u201d"
+
+
 def test_decode_line_endings_and_binary():
     assert decode(b"a\r\nb\rc\n")[0] == "a\nb\nc\n"
     with pytest.raises(TranscriptFormatError, match="looks binary"):

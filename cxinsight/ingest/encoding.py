@@ -9,11 +9,30 @@ encoding it used, so that the corpus can say how every file was read.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from cxinsight.errors import TranscriptFormatError
 
 __all__ = ["decode", "read_text"]
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_MIXED = "cxinsight-cp1252-fallback"
+
+
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejected as cp1252 (latin-1 for the five bytes cp1252 lacks)."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    out = []
+    for b in err.object[err.start : err.end]:
+        out.append(chr(b) if b in _CP1252_HOLES else bytes([b]).decode("cp1252"))
+    return "".join(out), err.end
+
+
+_CP1252_HOLES = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+codecs.register_error(_MIXED, _cp1252_fallback)
 
 
 def _looks_utf16(data: bytes) -> str | None:
@@ -49,8 +68,9 @@ def decode(data: bytes, *, encoding: str | None = None, path: str | Path | None 
     text : str
         The decoded text with ``\\r\\n`` and ``\\r`` turned into ``\\n``.
     encoding : str
-        The encoding used: ``utf-8``, ``utf-8-sig``, ``utf-16-le``, ``utf-16-be``, ``cp1252``
-        or ``latin-1`` (or the forced one).
+        The encoding used: ``utf-8``, ``utf-8-sig``, ``utf-16-le``, ``utf-16-be``, ``cp1252``,
+        ``latin-1``, or ``utf-8+cp1252`` for a UTF-8 file with a few stray Windows bytes
+        (or the forced one).
 
     Raises
     ------
@@ -89,10 +109,14 @@ def decode(data: bytes, *, encoding: str | None = None, path: str | Path | None 
             try:
                 text, used = data.decode("utf-8"), "utf-8"
             except UnicodeDecodeError:
-                try:
-                    text, used = data.decode("cp1252"), "cp1252"
-                except UnicodeDecodeError:
-                    text, used = data.decode("latin-1"), "latin-1"
+                if _UTF8_MULTIBYTE.search(data):
+                    # mostly UTF-8 with a few Windows bytes (a file edited in two editors)
+                    text, used = data.decode("utf-8", errors=_MIXED), "utf-8+cp1252"
+                else:
+                    try:
+                        text, used = data.decode("cp1252"), "cp1252"
+                    except UnicodeDecodeError:
+                        text, used = data.decode("latin-1"), "latin-1"
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
