@@ -190,3 +190,20 @@ def test_csv_with_several_interviews_and_manifest(tmp_path):
     assert c.participants.set_index("interview_id")["nps"].to_dict() == {"A1": 3, "B2": 9}
     assert c.meta["manifest"]["unmatched"] == []
     assert c.meta["files"][0]["interviews"] == 2
+
+
+def test_xlsx_survey_with_star_ratings(tmp_path):
+    import pandas as pd
+
+    p = tmp_path / "reviews.xlsx"
+    pd.DataFrame(
+        {
+            "Response ID": [101, 102],
+            "Stars": [2, 5],
+            "Comment": ["Box arrived warm and the app crashed.", "Lovely recipes!"],
+        }
+    ).to_excel(p, index=False)
+    c = cx.read(p, text_columns=["Comment"], id_column="Response ID")
+    assert c.turns["interview_id"].tolist() == ["101", "102"]
+    assert c.turns["question"].tolist() == ["Comment", "Comment"]
+    assert c.participants.set_index("interview_id")["Stars"].to_dict() == {"101": 2, "102": 5}
