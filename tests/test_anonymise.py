@@ -261,6 +261,15 @@ def test_participants_table(result):
     assert list(parts.columns[:2]) == ["interview_id", "participant_code"]
 
 
+def test_manifest_codes_are_used(study):
+    parts = study.participants.assign(participant_id=["P07", "P03"])
+    pseudo, _ = Anonymiser(allow_list=BRANDS).apply(study.replace(participants=parts))
+    assert pseudo.participants["participant_code"].tolist() == ["P07", "P03"]
+    assert "participant_id" in pseudo.participants
+    assert set(pseudo.turns.loc[pseudo.turns.interview_id == "int02", "speaker"]) == {"P03", "I2"}
+    assert "[P07]" in pseudo.turns["text"].iloc[0]
+
+
 def test_same_person_same_pseudonym_everywhere(result):
     pseudo, _ = result
     texts = pseudo.turns["text"].tolist()

@@ -121,7 +121,12 @@ def test_sample_brands_kept_and_exact_reidentify(sample_corpus, sample_result):
 def test_sample_codes(sample_corpus, sample_result):
     pseudo, _ = sample_result
     parts = pseudo.participants
-    assert parts["participant_code"].tolist() == [f"P{i + 1:02d}" for i in range(len(parts))]
+    expected = (sample_corpus.participants["participant_id"].tolist() if "participant_id" in sample_corpus.participants
+                else [f"P{i + 1:02d}" for i in range(len(parts))])
+    assert parts["participant_code"].tolist() == expected
+    for iid, code in zip(parts["interview_id"], parts["participant_code"]):
+        t = pseudo.turns[(pseudo.turns.interview_id == iid) & (pseudo.turns.role == "participant")]
+        assert set(t["speaker"]) == {code}
     assert "participant_name" not in parts
     assert set(pseudo.turns.loc[pseudo.turns.role == "interviewer", "speaker"]) <= {"I1", "I2", "I3"}
     assert SAMPLE_DIR.exists()

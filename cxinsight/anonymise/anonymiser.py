@@ -233,6 +233,22 @@ class _Entities:
         return KnownMatcher(pairs) if pairs else None
 
 
+_CODE_COLUMNS = ("participant_id", "participant_code", "participant", "pid", "respondent_id")
+
+
+def _manifest_codes(parts: pd.DataFrame, order: list[str]) -> dict[str, str]:
+    """Participant codes given by the manifest (``participant_id`` = ``P01``...), if usable."""
+    if "interview_id" not in parts:
+        return {}
+    for col in _CODE_COLUMNS:
+        if col not in parts:
+            continue
+        values = parts[col].astype(str).str.strip()
+        if values.str.fullmatch(r"[A-Za-z]{1,3}[-_]?\d{1,4}").all() and values.is_unique:
+            return dict(zip(parts["interview_id"].astype(str), values))
+    return {}
+
+
 def _normalise_value(label: str, text: str) -> str:
     if label == "EMAIL":
         return _spoken.normalise_spoken_email(text) if "@" not in text else text.lower()
@@ -541,10 +557,11 @@ class _Study:
             if (values.str.match(_CODE_LIKE)).mean() > 0.5:
                 continue
             (self.interviewer_columns if _INTERVIEWER_COL.search(str(col)) else self.name_columns).append(col)
-        # participants in manifest order
+        # participants: the manifest's own codes when it has them (P01...), else manifest order
+        given = _manifest_codes(parts, self.order)
         by_iid = {}
         for i, iid in enumerate(self.order):
-            code = f"P{i + 1:0{width}d}"
+            code = given.get(iid) or f"P{i + 1:0{width}d}"
             self.participant_code[iid] = code
             row = parts[parts["interview_id"].astype(str) == iid] if "interview_id" in parts else parts.iloc[0:0]
             name = None
@@ -556,6 +573,11 @@ class _Study:
             if name:
                 by_iid[iid] = ents.add_person(name, role="participant", code=code, interview_id=iid, source="manifest")
         n_interviewers = 0
+        if given:
+            nums = [int(re.sub(r"\D", "", c) or 0) for c in self.participant_code.values()]
+            self._extra_start = max(nums + [len(self.order)])
+        else:
+            self._extra_start = len(self.order)
 
         def interviewer_entity(name: str, iid: str) -> int:
             nonlocal n_interviewers
@@ -580,7 +602,7 @@ class _Study:
             ents.add_person(name, source="known_names")
         # speakers, in interview and turn order
         turns = self.corpus.turns
-        extra = len(self.order)
+        extra = self._extra_start
         others = 0
         seen = turns[["interview_id", "speaker", "role"]].astype(str).drop_duplicates()
         seen["_o"] = seen["interview_id"].map({iid: i for i, iid in enumerate(self.order)})
