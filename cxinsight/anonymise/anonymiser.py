@@ -785,14 +785,18 @@ class _Study:
 
     def _pseudonyms(self, used: list[int]) -> None:
         op = self.cfg.operator
-        counters: Counter[str] = Counter()
-        taken = {fold(v) for e in self.ents.items for v in e["variants"] + [e["original"]]}
-        fake = None
-        if op == "surrogate":
-            from faker import Faker
+        # counters, taken names and the seeded generator live on the study, so that an entity
+        # added later (in a file name) never reuses a pseudonym
+        if not hasattr(self, "_counters"):
+            self._counters: Counter[str] = Counter()
+            self._taken = {fold(v) for e in self.ents.items for v in e["variants"] + [e["original"]]}
+            self._fake = None
+            if op == "surrogate":
+                from faker import Faker
 
-            fake = Faker(_SURROGATE_LOCALE)
-            fake.seed_instance(self.cfg.seed)
+                self._fake = Faker(_SURROGATE_LOCALE)
+                self._fake.seed_instance(self.cfg.seed)
+        counters, taken, fake = self._counters, self._taken, self._fake
         order = list(dict.fromkeys(used))
         # people with codes first (stable codes), then in order of first mention
         for idx in [i for i, e in enumerate(self.ents.items) if e.get("code")] + order:
