@@ -207,3 +207,28 @@ def test_xlsx_survey_with_star_ratings(tmp_path):
     assert c.turns["interview_id"].tolist() == ["101", "102"]
     assert c.turns["question"].tolist() == ["Comment", "Comment"]
     assert c.participants.set_index("interview_id")["Stars"].to_dict() == {"101": 2, "102": 5}
+
+
+def test_docx_bold_speaker_names_without_colons(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Interview 7, notes typed during the call")
+    for name, text in [
+        ("Megan Ford", "How did you find the first box?"),
+        ("Emily Tran", "Honestly? Clunky app, lovely food."),
+        ("Megan Ford", "Say more about the app."),
+    ]:
+        para = d.add_paragraph()
+        para.add_run(name).bold = True
+        para.add_run("  " + text)
+    emph = d.add_paragraph()
+    emph.add_run("Never").bold = True
+    emph.add_run(" again, she said, about the ice packs.")
+    p = tmp_path / "bold.docx"
+    d.save(p)
+    c = cx.read(p)
+    assert c.turns["speaker"].tolist() == ["Megan Ford", "Emily Tran", "Megan Ford"]
+    # a bold word used once is emphasis, not a speaker: the line continues the last turn
+    assert c.turns["text"].iloc[2] == "Say more about the app. Never again, she said, about the ice packs."
+    assert c.turns["text"].iloc[1] == "Honestly? Clunky app, lovely food."

@@ -5,7 +5,9 @@ plain-text reader, so every layout it knows works here too:
 
 * Teams / Otter layout: a paragraph with the speaker and a timestamp (``Jane Doe   0:03``,
   ``0:03 Jane Doe``), then the text in the next paragraph(s);
-* Word layout: ``Name: text`` paragraphs, optionally with ``[00:01:02]`` timestamps;
+* Word layout: ``Name: text`` paragraphs, optionally with ``[00:01:02]`` timestamps, or the
+  speaker's name in bold at the start of the paragraph (no colon needed: a bold name that
+  starts two paragraphs, or a bold full name next to such a recurring one);
 * tables with a speaker, an optional time and a text column.
 
 The format is reported as ``docx`` with the layout in ``meta["files"][i]["layout"]``
@@ -14,10 +16,12 @@ The format is reported as ``docx`` with the layout in ``meta["files"][i]["layout
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from cxinsight.errors import TranscriptFormatError
-from cxinsight.ingest.base import Document, parse_timestamp
+from cxinsight.ingest.base import Document, looks_like_name, parse_timestamp
+from cxinsight.ingest.roles import role_from_label
 from cxinsight.ingest.text import parse_text
 
 __all__ = ["parse_docx", "docx_lines"]
@@ -45,6 +49,7 @@ def docx_lines(path: str | Path) -> tuple[list[str], int]:
             path,
         ) from err
     lines: list[str] = []
+    bold_prefixes: list[tuple[int, str]] = []
     table_rows = 0
     items = document.iter_inner_content() if hasattr(document, "iter_inner_content") else document.paragraphs
     for item in items:
@@ -63,9 +68,44 @@ def docx_lines(path: str | Path) -> tuple[list[str], int]:
                     table_rows += 1
             lines.append("")
         else:
-            lines.extend(item.text.split("\n"))
+            text = item.text
+            bold = _bold_prefix(item, text)
+            if bold is not None:
+                bold_prefixes.append((len(lines), bold))
+            lines.extend(text.split("\n"))
             lines.append("")
+    # "Jane Doe  So how was it?" with the name in bold (no colon): a speaker label when the
+    # same bold name starts at least two paragraphs, or it is a full name (two words or more)
+    # in a document where some bold name recurs; a bold word used once is emphasis
+    counts = Counter(name for _, name in bold_prefixes)
+    recurring = any(c >= 2 for c in counts.values())
+    for i, name in bold_prefixes:
+        if (
+            counts[name] >= 2
+            or role_from_label(name) is not None
+            or (recurring and len(name.split()) >= 2)
+        ):
+            rest = lines[i][lines[i].index(name) + len(name) :].lstrip(" :\t")
+            lines[i] = f"{name}: {rest}"
     return lines, table_rows
+
+
+def _bold_prefix(paragraph, text: str) -> str | None:
+    """The bold run(s) a paragraph starts with, when they look like a speaker's name."""
+    runs = paragraph.runs
+    if not runs or not runs[0].bold:
+        return None
+    name = ""
+    for run in runs:
+        if not run.bold:
+            break
+        name += run.text
+    name = name.strip().rstrip(":").strip()
+    if not name or len(name) >= len(text.strip()) - 1 or ":" in name:
+        return None
+    if not looks_like_name(name) or not name[0].isalpha():
+        return None
+    return name
 
 
 _HEADER_WORDS = frozenset(
