@@ -477,3 +477,22 @@ def test_one_line_form(study):
     pseudo, key = cx.anonymise(study, allow_list=BRANDS)
     assert isinstance(key, cx.Key) and "anonymisation" in pseudo.meta
     assert np.all(pseudo.turns["turn"].to_numpy() == study.turns["turn"].to_numpy())
+
+
+def test_short_name_labels_and_generic_speakers():
+    rows = [
+        ("int01", "Tom", "unknown", "Hi Sue, thanks."), ("int01", "Sue", "unknown", "Hi Tom, I am Sue."),
+        ("int01", "SC", "participant", "Yes Tom."), ("int02", "Speaker 1", "interviewer", "Hello."),
+        ("int02", "Speaker 2", "participant", "Tom said hi."),
+    ]
+    turns = pd.DataFrame([
+        {"interview_id": i, "turn": n, "speaker": sp, "role": role, "start": np.nan, "end": np.nan,
+         "text": text, "source": f"{i}.txt"}
+        for n, (i, sp, role, text) in enumerate(rows)
+    ])
+    turns["turn"] = [0, 1, 2, 0, 1]
+    pseudo, key = cx.anonymise(Corpus(turns))
+    assert pseudo.turns["speaker"].tolist() == ["S1", "S2", "P01", "I1", "P02"]
+    assert _leaks(_all_text(pseudo), ["Tom", "Sue"]) == []
+    assert pseudo.turns["text"].iloc[4] == "[S1] said hi."
+    assert cx.reidentify(pseudo, key).turns["speaker"].tolist() == ["Tom", "Sue", "SC", "Speaker 1", "Speaker 2"]

@@ -28,10 +28,12 @@ REVIEW_COLUMNS = [
 ]
 _GENERIC_SPEAKER = re.compile(
     r"^(?:interviewer|interviewee|participant|respondent|moderator|speaker|unknown|host|guest|"
-    r"customer|researcher|facilitator|user|caller|agent|p|i|r|s|int|resp|q|a|"
-    r"[A-Z]{1,3})\s*[-_#]?\s*\d*[a-z]?$",
+    r"customer|researcher|facilitator|user|caller|agent|p|i|r|s|int|resp|q|a)"
+    r"\s*[-_#]?\s*\d*[a-z]?$",
     re.IGNORECASE,
 )
+#: initials used as speaker labels ("SC", "CM", "P1")
+_INITIALS = re.compile(r"^[A-Z]{1,3}\d*$")
 _CODE_LIKE = re.compile(r"^[A-Za-z]{1,3}[-_]?\d+$")
 _INTERVIEWER_COL = re.compile(r"interviewer|moderator|researcher|facilitator|staff", re.IGNORECASE)
 _NAME_COL = re.compile(r"name|interviewer|moderator|researcher|facilitator|interviewee", re.IGNORECASE)
@@ -540,6 +542,8 @@ class _Study:
     def _is_name(self, label: str) -> bool:
         label = " ".join(str(label).split())
         if not label or _GENERIC_SPEAKER.match(label) or not re.search(r"[^\W\d_]{2}", label):
+            return False
+        if _INITIALS.match(label) and fold(label) not in _names.word_list("first_names"):
             return False
         return True
 
