@@ -232,3 +232,14 @@ def test_docx_bold_speaker_names_without_colons(tmp_path):
     # a bold word used once is emphasis, not a speaker: the line continues the last turn
     assert c.turns["text"].iloc[2] == "Say more about the app. Never again, she said, about the ice packs."
     assert c.turns["text"].iloc[1] == "Honestly? Clunky app, lovely food."
+
+
+def test_tab_separated_speaker_names(tmp_path):
+    c = _read(
+        tmp_path, "tabs.txt",
+        "Interviewer\tHow was the first box?\nSarah Collins\tLate, and warm.\n\tIt sat on the step all day.\n"
+        "Interviewer\tOh no. And then?\nSarah Collins\tI rang them.\n",
+    )
+    assert c.turns["speaker"].tolist() == ["Interviewer", "Sarah Collins"] * 2
+    assert c.turns["text"].iloc[1] == "Late, and warm. It sat on the step all day."
+    assert c.turns["role"].tolist() == ["interviewer", "participant"] * 2

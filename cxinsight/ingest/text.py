@@ -11,6 +11,7 @@ Recognised, in any mix within one file:
 * Otter.ai exports: an optional ``SUMMARY KEYWORDS`` / ``SPEAKERS`` header, then ``Name  MM:SS``
   (or ``H:MM:SS``) on its own line and the turn's text on the following lines; the
   ``Transcribed by https://otter.ai`` footer is dropped;
+* ``Name<TAB>text`` (a name recurring before a tab);
 * ``[SPEAKER_00]: text`` from diarisation tools; subtitle blocks pasted into a document
   (``0:0:0.0 --> 0:0:5.220``, the speaker's name on its own line, then the text);
 * unlabelled lines continue the previous turn; lines before the first turn (a title, a date)
@@ -34,7 +35,7 @@ from cxinsight.ingest.base import (
     split_label,
     tidy_label,
 )
-from cxinsight.ingest.roles import NOT_SPEAKERS, SENTENCE_STARTERS, accept_label
+from cxinsight.ingest.roles import NOT_SPEAKERS, SENTENCE_STARTERS, accept_label, role_from_label
 
 __all__ = ["parse_text"]
 
@@ -98,6 +99,7 @@ def parse_text(
     label_counts: Counter = Counter()
     header_counts: Counter = Counter()
     vname_counts: Counter = Counter()
+    tab_counts: Counter = Counter()
     md_labels = 0
     for raw in lines:
         s = raw.strip()
@@ -151,6 +153,13 @@ def parse_text(
             if hdr is not None:
                 header_counts[hdr[0]] += 1
                 kinds.append(("header", hdr[0], hdr[1], s))
+                continue
+        if "\t" in rest:
+            head, _, body = rest.partition("\t")
+            head = head.strip().rstrip(":").strip()
+            if body.strip() and _bare_name(head):
+                tab_counts[head] += 1
+                kinds.append(("tab", head, body.strip(), rest))
                 continue
         if _after_timing(kinds) and _bare_name(rest):
             vname_counts[rest] += 1
@@ -210,6 +219,14 @@ def parse_text(
         if kind == "timing":
             pending_ts, pending_end = k[1], k[2]
             continue
+        if kind == "tab" and (tab_counts[k[1]] >= 2 or role_from_label(k[1]) is not None):
+            close()
+            cur = Utterance(k[1], "", pending_ts, pending_end, i + 1)
+            utts.append(cur)
+            parts = [k[2]]
+            pending_ts = pending_end = None
+            from_labels += 1
+            continue
         if kind == "vname" and vname_counts[k[1]] >= 2:
             close()
             cur = Utterance(k[1], "", pending_ts, pending_end, i + 1)
@@ -245,7 +262,7 @@ def parse_text(
             pending_ts = None
             from_headers += 1
             continue
-        body = k[4] if kind == "label" else (k[3] if kind == "header" else k[1])
+        body = k[4] if kind == "label" else (k[3] if kind in ("header", "tab") else k[1])
         if cur is not None and pending_end is not None:
             cur.end = pending_end  # a timed block continuing the same speaker
             pending_ts = pending_end = None
