@@ -87,10 +87,9 @@ def result(study, anon):
 
 
 def _all_text(corpus: Corpus) -> str:
-    parts = ["\n".join(corpus.turns.astype(str).agg(" ".join, axis=1))]
-    parts.append(corpus.participants.to_csv())
+    parts = [corpus.turns.to_csv(), corpus.participants.to_csv()]
     if corpus.segments is not None:
-        parts.append("\n".join(corpus.segments.astype(str).agg(" ".join, axis=1)))
+        parts.append(corpus.segments.to_csv())
     parts.append(str(corpus.meta))
     parts.append(str(corpus.provenance))
     return "\n".join(parts)
