@@ -67,7 +67,7 @@ def test_label_acceptance():
         ("Moderator", "interviewer"), ("Researcher", "interviewer"), ("Host", "interviewer"),
         ("I", "interviewer"), ("Q", "interviewer"), ("Interviewee", "participant"),
         ("Participant 3", "participant"), ("Respondent", "participant"), ("R", "participant"),
-        ("P1", "participant"), ("Jane Doe", None), ("Speaker 1", None), ("Hostess Cake", None),
+        ("P1", "participant"), ("IV", "interviewer"), ("IE", "participant"), ("Jane Doe", None), ("Speaker 1", None), ("Hostess Cake", None),
     ],
 )
 def test_role_from_label(label, role):

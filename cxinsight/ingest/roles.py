@@ -27,11 +27,11 @@ from cxinsight.ingest.base import initials, label_key, looks_like_name, tidy_lab
 __all__ = ["role_from_label", "accept_label", "canonical_labels", "merge_aliases", "assign_roles"]
 
 _INTERVIEWER_WORDS = frozenset(
-    "interviewer interviewers moderator researcher host facilitator i q int mod question "
-    "questioner ux researcher".split()
+    "interviewer interviewers moderator researcher host facilitator i q int intv iv ivr iwr "
+    "mod question questioner".split()
 )
 _PARTICIPANT_WORDS = frozenset(
-    "interviewee participant respondent customer client user guest r a p answer resp "
+    "interviewee participant respondent customer client user guest r a p ie iee answer resp "
     "participants interviewees".split()
 )
 #: First words of a "label" that is really a header field, never a speaker.
