@@ -139,3 +139,10 @@ def test_manifest_keys_with_leading_zeros(tmp_path):
     c = cx.read(tmp_path)
     assert c.meta["manifest"]["unmatched"] == []
     assert c.participants.to_dict("records") == [{"interview_id": "01", "nps": 7, "participant_id": "007"}]
+
+
+def test_single_file_with_study_manifest():
+    c = cx.read(STUDY / "p03.vtt", manifest=STUDY / "manifest.csv")
+    assert c.meta["manifest"]["unmatched"] == []
+    assert c.participants.set_index("interview_id").loc["p03", "segment"] == "professional"
+    assert c.turns["role"].tolist() == ["interviewer", "participant"] * 2

@@ -472,6 +472,8 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             else:  # several interviews in one table: match on their own ids
                 keyed.extend((d.interview_id, d.interview_id) for d in docs if d.format != "survey")
         manifest_rows, unmatched = match_manifest(manifest_df, manifest_key, keyed)
+        if single:  # a study manifest used for one file: the other rows are expected
+            unmatched = [u for u in unmatched if u["kind"] == "file"]
         if unmatched:
             rows_n = sum(1 for u in unmatched if u["kind"] == "row")
             files_n = len(unmatched) - rows_n
