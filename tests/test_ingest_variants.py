@@ -243,3 +243,15 @@ def test_tab_separated_speaker_names(tmp_path):
     assert c.turns["speaker"].tolist() == ["Interviewer", "Sarah Collins"] * 2
     assert c.turns["text"].iloc[1] == "Late, and warm. It sat on the step all day."
     assert c.turns["role"].tolist() == ["interviewer", "participant"] * 2
+
+
+def test_stream_marker_repeated_for_same_speaker_merges(tmp_path):
+    c = _read(
+        tmp_path, "rep.vtt",
+        "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n>> Ann Lee: How was it?\n\n"
+        "00:00:02.000 --> 00:00:04.000\n>> Ann Lee: Honestly?\n\n"
+        "00:00:04.500 --> 00:00:06.000\n>> Bob Ray: Fine.\n",
+    )
+    assert c.turns["speaker"].tolist() == ["Ann Lee", "Bob Ray"]
+    assert c.turns["text"].iloc[0] == "How was it? Honestly?"
+    assert c.turns["end"].iloc[0] == 4.0

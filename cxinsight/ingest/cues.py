@@ -206,7 +206,8 @@ def cue_utterances(cues: list[Cue]) -> tuple[list[Utterance], str]:
         if kind == "voice" or (kind == "label" and spk in accepted):
             u = Utterance(spk, body, cue.start, cue.end, cue.line)
         elif kind == "marker":
-            u = Utterance(spk if spk is not None else "unknown", body, cue.start, cue.end, cue.line, new_turn=True)
+            # ">> Name:" names the speaker; a bare ">>" says only that someone else speaks
+            u = Utterance(spk or "unknown", body, cue.start, cue.end, cue.line, new_turn=spk is None)
         else:
             text = raw
             if prev is not None and prev.line == cue.line:
