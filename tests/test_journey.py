@@ -325,6 +325,11 @@ def test_moments_rank_highs_and_lows_with_themes_and_quotes():
     assert len(top["quotes"]) == 3 and len(top["segment_ids"]) == 3
     assert set(m.loc[m["kind"] == "high", "stage"]) == {"purchase", "everyday_use"}
     assert set(m.loc[m["kind"] == "low", "stage"]) == {"onboarding", "renewal"}
+    assert top["quotes"][0].endswith("(a)")
+    # quotes name the pseudonymous participant code when there is one
+    coded = corpus.replace(participants=pd.DataFrame(
+        {"interview_id": ["a", "b", "c"], "participant_code": ["P01", "P02", "P03"]}))
+    assert all(q[-5:] in {"(P01)", "(P02)", "(P03)"} for q in cx.moments(coded).iloc[0]["quotes"])
     # without themes the column is there but empty
     corpus.segments = corpus.segments.drop(columns=["theme_label", "theme"])
     assert cx.moments(corpus)["themes"].isna().all()

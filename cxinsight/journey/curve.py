@@ -42,7 +42,8 @@ def stage_data(corpus: Corpus, by: str | None = None, journey: Any = None) -> tu
     """Return the participant segments that count for curves, with a ``group`` column.
 
     Keeps participant segments with a stage and a valence, drops back-channels, adds
-    ``participant`` (= ``interview_id``, one participant per interview) and ``group``.
+    ``participant`` (= ``interview_id``, one participant per interview), ``who`` (the
+    ``participant_code`` when the corpus is pseudonymised, else the interview id) and ``group``.
     """
     seg = corpus.require("segments", ["valence"], "cx.tag_emotions(corpus)")
     seg = corpus.require("segments", ["stage", "role", "interview_id"], "cx.assign_stages(corpus)")
@@ -61,6 +62,13 @@ def stage_data(corpus: Corpus, by: str | None = None, journey: Any = None) -> tu
         )
     data["valence"] = data["valence"].astype(float)
     data["participant"] = data["interview_id"].astype(str)
+    # how quotes name their speaker: the pseudonymous participant code when there is one
+    parts = corpus.participants
+    if "participant_code" in parts.columns:
+        codes = dict(zip(parts["interview_id"].astype(str), parts["participant_code"]))
+        data["who"] = data["participant"].map(codes).fillna(data["participant"]).astype(str)
+    else:
+        data["who"] = data["participant"]
     if by is None:
         data[GROUP] = "all"
     else:
@@ -302,7 +310,8 @@ def moments(
         ``"mitigate"``), ``group`` (when ``by``), ``stage``, ``stage_label``, ``valence``,
         ``ci_low``, ``ci_high``, ``n_participants``, ``prominence``, ``themes`` (theme labels of
         the segments pulling that way, with the number of participants; <NA> when the corpus
-        has no ``theme_label``), ``quotes`` (list of ``"text" (interview_id)``) and
+        has no ``theme_label``), ``quotes`` (list of ``"text" (participant_code)``, or ``interview_id`` when the corpus
+        is not pseudonymised) and
         ``segment_ids`` (their sources).
     """
     curve = journey_curve(corpus, by, n_boot=n_boot, seed=seed, journey=journey)
@@ -337,7 +346,7 @@ def moments(
                 "n_participants": int(r["n_participants"]),
                 "prominence": abs(float(r["valence"]) - centre),
                 "themes": _driving_themes(sdata, direction, n_themes),
-                "quotes": [f"\u201c{t}\u201d ({p})" for t, p in zip(q["text"], q["participant"])],
+                "quotes": [f"\u201c{t}\u201d ({p})" for t, p in zip(q["text"], q["who"])],
                 "segment_ids": list(q["segment_id"]) if "segment_id" in q.columns else [],
             }
             rows.append(row)
