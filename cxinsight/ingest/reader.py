@@ -255,8 +255,9 @@ def _build_turns(
     if opts["aliases"]:
         amap = {label_key(k): v for k, v in opts["aliases"].items()}
         labels = [amap.get(label_key(lab), lab) for lab in labels]
-    canon = canonical_labels(labels)
-    labels = [canon[lab] for lab in labels]
+    if doc.format != "survey":  # survey speakers are respondent ids: kept as they are
+        canon = canonical_labels(labels)
+        labels = [canon[lab] for lab in labels]
     alias_rows: list[dict[str, Any]] = []
     if opts["merge_aliases"] and doc.format != "survey":
         merges = merge_aliases(set(labels) - {"unknown"})
