@@ -23,7 +23,13 @@ class InputError(Exception):
     """Bad command-line input, reported in one line."""
 
 
+def _debug_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="Show full tracebacks on errors.")
+
+
 def _common_input(p: argparse.ArgumentParser) -> None:
+    _debug_flag(p)
     p.add_argument("path", help="A transcript file or a folder of transcripts (read recursively).")
     p.add_argument("--manifest", metavar="F",
                    help="CSV/XLSX with one row per interview: its id and metadata such as segment, "
@@ -86,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="Write the report of a saved, analysed corpus.",
                        description="Load a corpus saved by `cxinsight analyse` (OUT/corpus) and "
                                    "write the HTML report and its Markdown twin.")
+    _debug_flag(p)
     p.add_argument("corpus", help="Folder of a saved corpus (OUT/corpus).")
     p.add_argument("--out", required=True, metavar="FILE", help="report.html path or a folder.")
     p.add_argument("--title", help="Title of the report.")

@@ -42,3 +42,11 @@ def embedded_sample(sample_corpus):
     import cxinsight as cx
 
     return cx.embed(sample_corpus)
+
+
+@pytest.fixture(scope="session")
+def analysed_sample_run(tmp_path_factory):
+    """`cxinsight analyse` of the sample study, once per session, network blocked (cx_sample_run.py)."""
+    from cx_sample_run import run_sample_study
+
+    return run_sample_study(tmp_path_factory)

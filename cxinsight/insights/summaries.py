@@ -200,8 +200,8 @@ def _drivers(seg: pd.DataFrame, kind: str, max_drivers: int) -> list[dict[str, A
     for t, g in s.groupby("_t"):
         per = g.groupby("interview_id")["valence"].mean()
         mean = float(per.mean())
-        if len(per) < 2 or (kind == "trough" and mean >= 0) or (kind == "peak" and mean <= 0):
-            continue
+        if len(per) < 2 or (kind == "trough" and mean > -0.02) or (kind == "peak" and mean < 0.02):
+            continue  # a driver has at least two participants and pulls the right way
         label = g["theme_label"].dropna().astype(str) if "theme_label" in g.columns else pd.Series([], dtype=str)
         out.append({"theme": int(t), "label": label.mode().iloc[0] if not label.empty else f"theme {int(t)}",
                     "n": len(per), "valence": mean, "weight": len(per) * abs(mean)})
@@ -307,7 +307,7 @@ def opportunities(
     out = pd.DataFrame(rows)
     out["_overall"] = out["group_column"].isna().map({True: 0, False: 1})
     out["_kind"] = out["kind"].map({"mitigate": 0, "elevate": 1})
-    out["_strength"] = -out["valence"].abs()
+    out["_strength"] = np.where(out["kind"] == "mitigate", out["valence"], -out["valence"])
     out = out.sort_values(["_overall", "group_column", "group", "_kind", "_strength"],
                           kind="mergesort", na_position="first")
     out["rank"] = np.arange(1, len(out) + 1)

@@ -123,9 +123,18 @@ def _at_a_glance(doc: Document, ctx: _Context) -> None:
         doc.add(Note("No ranked insights yet. " + ctx.missing.get(
             "insights", "Too few participants share a theme at any stage to call it an insight.")))
         return
-    doc.add(Para("The strongest findings, ranked by how many participants raise them and how "
-                 "strongly they feel (impact = share of participants × mean valence):", "lead"))
-    doc.add(Bullets([str(s) for s in ins["statement"].head(3)]))
+    picks: list[str] = []
+    for kind in ("pain point", "delight"):
+        rows = ins[ins["type"] == kind]
+        picks += [str(s) for s in rows["statement"].head(2)]
+    cited = ins[ins["contrast_p"].astype(float) < 0.05].sort_values("contrast_p", kind="mergesort")
+    picks += [str(s) for s in cited["statement"].head(1) if str(s) not in picks]
+    if not picks:
+        picks = [str(s) for s in ins["statement"].head(3)]
+    doc.add(Para("The strongest findings: the main pain points and delights (ranked by impact = "
+                 "share of participants × mean valence) and the clearest difference between groups.",
+                 "lead"))
+    doc.add(Bullets(picks))
     curve = ctx.curve(None)
     if curve is not None and curve["valence"].notna().sum() >= 2:
         c = curve.dropna(subset=["valence"])

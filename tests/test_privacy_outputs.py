@@ -1,0 +1,74 @@
+"""No planted personal data in ANY output of `cxinsight analyse` on the sample study.
+
+Every file written under the output folder is read as text (HTML unescaped and with its base64
+images removed, Parquet and XLSX tables converted to CSV, PNG images and ``.npy`` vectors skipped)
+and searched for every value in ``_ground_truth/pii.csv``, case-insensitively. Values are matched
+as whole words (not inside longer words), so the first name "Rob" does not match "problem" nor
+"Tom" "tomato"; everything else is an exact, case-insensitive match. The console output is
+searched too.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+GROUND_TRUTH = Path(__file__).resolve().parents[1] / "data" / "sample_interviews" / "_ground_truth"
+_DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _pii_patterns():
+    path = GROUND_TRUTH / "pii.csv"
+    if not path.exists():
+        pytest.skip("the sample study's pii.csv is not available")
+    values = sorted(set(pd.read_csv(path)["value"].dropna().astype(str)), key=len, reverse=True)
+    return [(v, re.compile(r"(?<![0-9A-Za-z])" + re.escape(v) + r"(?![0-9A-Za-z])", re.I))
+            for v in values if v.strip()]
+
+
+def _text_of(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in (".png", ".npy", ".jpg", ".svg") or path.name == ".DS_Store":
+        return None
+    if suffix == ".parquet":
+        return pd.read_parquet(path).to_csv(index=False)
+    if suffix == ".xlsx":
+        sheets = pd.read_excel(path, sheet_name=None)
+        return "\n".join(df.to_csv(index=False) for df in sheets.values())
+    text = path.read_text("utf-8", errors="replace")
+    if suffix in (".html", ".htm"):
+        text = html.unescape(_DATA_URI.sub("", text))
+    return text
+
+
+@pytest.mark.slow
+def test_no_planted_pii_in_any_output(analysed_sample_run):
+    patterns = _pii_patterns()
+    files = [p for p in analysed_sample_run.out.rglob("*") if p.is_file()]
+    kinds = {p.suffix for p in files}
+    assert {".html", ".md", ".csv", ".xlsx", ".parquet", ".json", ".txt"} <= kinds
+    leaks = []
+    searched = 0
+    for path in files:
+        text = _text_of(path)
+        if text is None:
+            continue
+        searched += 1
+        for value, pat in patterns:
+            m = pat.search(text)
+            if m:
+                ctx = text[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
+                leaks.append(f"{path.relative_to(analysed_sample_run.out)}: {value!r} in …{ctx}…")
+    assert searched >= 20
+    assert not leaks, f"{len(leaks)} leaks, first ones:\n" + "\n".join(leaks[:15])
+
+
+@pytest.mark.slow
+def test_no_planted_pii_on_the_console(analysed_sample_run):
+    console = analysed_sample_run.stdout + analysed_sample_run.stderr
+    found = [v for v, pat in _pii_patterns() if pat.search(console)]
+    assert not found, f"printed personal data: {found[:10]}"
