@@ -51,7 +51,17 @@ def _rc():
 
 
 def _signed(v: float) -> str:
+    if abs(v) < 0.005:
+        return "0.00"
     return f"{v:+.2f}".replace("-", "\u2212")
+
+
+def _y_limit(curve: pd.DataFrame) -> float:
+    """Symmetric y limit: +-1 for strong curves, zoomed (never below 0.5) for flat ones."""
+    cols = [c for c in ("valence", "ci_low", "ci_high") if c in curve.columns]
+    values = curve[cols].to_numpy(dtype=float)
+    top = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    return float(min(1.05, max(0.5, np.ceil((top + 0.1) * 4) / 4)))
 
 
 # ---------------------------------------------------------------------- journey curve
@@ -91,7 +101,8 @@ def plot_journey_curve(
     -------
     matplotlib.figure.Figure
         Stages in journey order on x (with the number of participants under each stage),
-        valence on y with a zero line, a bootstrap confidence band per line, colour-blind-safe
+        valence on y with a zero line (symmetric range: +-1, zoomed to no less than +-0.5
+        when the curve is flat), a bootstrap confidence band per line, colour-blind-safe
         colours. The plotted line's data equal the curve table's ``valence`` column (NaN where
         a stage has no data: a gap, not a zero).
     """
@@ -142,7 +153,8 @@ def plot_journey_curve(
             [f"{lab}\nn={int(n_total.get(s, 0))}" for lab, s in zip(x_labels, stages["stage"])]
         )
         ax.set_xlim(-0.4, len(stages) - 0.6)
-        ax.set_ylim(-1.05, 1.05)
+        lim = _y_limit(curve)
+        ax.set_ylim(-lim, lim)
         ax.set_ylabel("Mean valence  (\u22121 negative \u2026 +1 positive)")
         ax.grid(axis="y", color="0.9", zorder=0)
         for side in ("top", "right"):
@@ -157,12 +169,12 @@ def plot_journey_curve(
                 "band: 95% bootstrap interval over participants",
                 transform=ax.transAxes, ha="right", va="top", fontsize=10, color="0.35")
         if annotate:
-            _annotate_extremes(ax, curve, data, quote_chars)
+            _annotate_extremes(ax, curve, data, quote_chars, lim)
     return fig
 
 
 def _annotate_extremes(ax: Axes, curve: pd.DataFrame, data: pd.DataFrame | None,
-                       quote_chars: int) -> None:
+                       quote_chars: int, lim: float = 1.0) -> None:
     valid = curve.dropna(subset=["valence"])
     if valid.empty:
         return
@@ -190,9 +202,9 @@ def _annotate_extremes(ax: Axes, curve: pd.DataFrame, data: pd.DataFrame | None,
         right = x < n_st - 2.5
         xt, ha = (x + 0.2, "left") if right else (x - 0.2, "right")
         if direction > 0:
-            yt, va = (0.97, "top") if y <= 0.45 else (y - 0.12, "top")
+            yt, va = (0.93 * lim, "top") if y <= 0.45 * lim else (y - 0.12 * lim, "top")
         else:
-            yt, va = (-0.97, "bottom") if y >= -0.45 else (y + 0.12, "bottom")
+            yt, va = (-0.93 * lim, "bottom") if y >= -0.45 * lim else (y + 0.12 * lim, "bottom")
         ann = ax.annotate(
             label, xy=(x, y), xytext=(xt, yt), fontsize=11, ha=ha, va=va,
             bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6", "alpha": 0.92},
