@@ -33,7 +33,7 @@ def _tiny_pipeline():
 
 def test_ner_backend_object_and_path(tmp_path):
     nlp = _tiny_pipeline()
-    text = "so vornak and trelby quandish from Acme Foods moved to Ballymore with the Martians"
+    text = "So vornak and trelby quandish from Acme Foods moved to Ballymore with the Martians"
     # the rules alone miss the lower-case names that are in no list
     rules = Anonymiser(labels=["PERSON", "ORG", "LOCATION"]).detect(text)
     assert "vornak" not in rules["text"].tolist()

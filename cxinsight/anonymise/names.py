@@ -94,6 +94,9 @@ _SUFFIXES = (
     "ies", "ied", "ier", "iest", "ing", "ings", "ed", "es", "s", "ly", "er", "ers", "est", "ness",
     "ment", "ments", "ful", "less", "able", "ish", "y",
 )
+_LOWER_I = re.compile(r"(?:^|\s)i(?:\s|['’](?:m|ve|ll|d)\b)")
+#: score of an unknown lower-case word in a text written without capitals
+UNCASED_UNKNOWN_SCORE = 0.42
 #: score of the weakest evidence (an unknown lower-case word, a capitalised common word)
 LOW_SCORE = 0.3
 #: sentence-initial words with these endings are ordinary words ("Suspiciously", "Honestly")
@@ -153,7 +156,8 @@ class NameRules:
             return 0.85, "name_cue"
         return None
 
-    def _token_score(self, text: str, m: re.Match, prev_is_name: bool, headline: bool, cues: dict):
+    def _token_score(self, text: str, m: re.Match, prev_is_name: bool, headline: bool, cues: dict,
+                     unknown_score: float = LOW_SCORE):
         word = _POSSESSIVE.sub("", m.group())
         if len(word) < 2:
             return None
@@ -205,7 +209,7 @@ class NameRules:
         if self.use_capitalisation and is_cap and common and not sentence_start and fold not in _STOP:
             return LOW_SCORE, "name_capitalised"
         if is_lower and not known_word and len(fold) >= 3 and fold.isalpha() and not self._inflected(fold):
-            return LOW_SCORE, "name_unknown_word"
+            return unknown_score, "name_unknown_word"
         return None
 
     def _inflected(self, fold: str) -> bool:
@@ -229,6 +233,9 @@ class NameRules:
         tokens = list(_TOKEN.finditer(text))
         caps = sum(1 for t in tokens if t.group()[0].isupper())
         headline = len(tokens) >= _HEADLINE_MIN_TOKENS and caps / len(tokens) >= _HEADLINE_SHARE
+        # text written without capitals ("i think jason is..."): an unknown word is a better clue
+        uncased = bool(tokens) and (tokens[0].group()[0].islower() or _LOWER_I.search(text) is not None)
+        unknown_score = UNCASED_UNKNOWN_SCORE if uncased else LOW_SCORE
 
         def close():
             if cur:
@@ -254,7 +261,7 @@ class NameRules:
                 prev_end = m.end()
                 continue
             adjacent = bool(cur) and text[prev_end:m.start()] == " " and cur[-1][1] == prev_end
-            hit = self._token_score(text, m, adjacent, headline, cues)
+            hit = self._token_score(text, m, adjacent, headline, cues, unknown_score)
             if hit is None:
                 if cur:
                     close()
