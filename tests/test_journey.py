@@ -188,7 +188,7 @@ def test_unknown_manual_stage_is_an_error(demo_embedded):
         cx.assign_stages(corpus)
 
 
-def test_custom_journey_and_keyword_rules(demo_embedded):
+def test_custom_journey_and_keyword_rules(demo_embedded, tmp_path):
     journey = {"name": "bike", "stages": [
         {"name": "joining", "description": "Hearing about the service, comparing it and signing up."},
         {"name": "riding", "description": "Getting the bike, riding it every day, repairs."},
@@ -197,6 +197,17 @@ def test_custom_journey_and_keyword_rules(demo_embedded):
     staged = cx.assign_stages(demo_embedded, journey)
     assert set(staged.segments["stage"].dropna()) <= {"joining", "riding", "leaving"}
     assert staged.meta["journey"]["name"] == "bike"
+    seg = staged.segments
+    assert (seg.loc[seg["true_stage"] == "purchase", "stage"] == "joining").all()
+    assert (seg.loc[seg["true_stage"] == "renewal", "stage"] == "leaving").all()
+    # the same journey from a YAML file gives the same stages, and curves follow its order
+    path = cx.JourneyMap.from_dict(journey).to_yaml(tmp_path / "bike.yaml")
+    from_yaml = cx.assign_stages(demo_embedded, str(path))
+    pd.testing.assert_series_equal(from_yaml.segments["stage"], seg["stage"])
+    emotions = from_yaml.replace(segments=add_demo_emotions(from_yaml.segments))
+    curve = cx.journey_curve(emotions)
+    assert list(curve["stage"]) == ["joining", "riding", "leaving"]
+    assert list(curve["stage_label"]) == ["Joining", "Riding", "Leaving"]
     # a researcher's keyword rule moves a segment that nothing else points to
     plain = dict(use_question=False, use_sequence=False)
     text = "Then I started noticing their posters at the train station."
@@ -330,6 +341,12 @@ def test_moments_rank_highs_and_lows_with_themes_and_quotes():
     coded = corpus.replace(participants=pd.DataFrame(
         {"interview_id": ["a", "b", "c"], "participant_code": ["P01", "P02", "P03"]}))
     assert all(q[-5:] in {"(P01)", "(P02)", "(P03)"} for q in cx.moments(coded).iloc[0]["quotes"])
+    # moments per group: each group's own curve
+    grouped = corpus.replace(participants=pd.DataFrame(
+        {"interview_id": ["a", "b", "c"], "segment": ["family", "family", "retiree"]}))
+    mg = cx.moments(grouped, by="segment")
+    assert set(mg["group"]) == {"family", "retiree"}
+    assert ((mg["group"] == "retiree") & (mg["stage"] == "renewal") & (mg["kind"] == "low")).any()
     # without themes the column is there but empty
     corpus.segments = corpus.segments.drop(columns=["theme_label", "theme"])
     assert cx.moments(corpus)["themes"].isna().all()
