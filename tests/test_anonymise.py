@@ -495,3 +495,30 @@ def test_short_name_labels_and_generic_speakers():
     assert _leaks(_all_text(pseudo), ["Tom", "Sue"]) == []
     assert pseudo.turns["text"].iloc[4] == "[S1] said hi."
     assert cx.reidentify(pseudo, key).turns["speaker"].tolist() == ["Tom", "Sue", "SC", "Speaker 1", "Speaker 2"]
+
+
+def test_reidentify_roundtrip_property():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    pieces = st.sampled_from([
+        "Sarah", "sarah's", "Marcus", " ", ", ", ". ", "I spoke to ", "07700 900123", "GC-4471923",
+        "é", "\n", "Crate Plus", "jo.b@x.com", "14 Alder Road", "my husband Gareth", "zürich ",
+    ])
+    texts = st.lists(st.lists(pieces, min_size=1, max_size=12).map("".join), min_size=1, max_size=4)
+
+    @hypothesis.settings(max_examples=15, deadline=None)
+    @hypothesis.given(texts)
+    def check(turn_texts):
+        turns = pd.DataFrame({
+            "interview_id": "int01", "turn": range(len(turn_texts)), "speaker": "Sarah Collins",
+            "role": "participant", "start": np.nan, "end": np.nan, "text": turn_texts, "source": "x.txt",
+        })
+        corpus = cx.segment(Corpus(turns))
+        pseudo, key = cx.anonymise(corpus)
+        back = cx.reidentify(pseudo, key)
+        assert back.turns["text"].tolist() == turn_texts
+        assert back.segments["text"].tolist() == corpus.segments["text"].tolist()
+        for r in pseudo.segments.itertuples():
+            assert pseudo.turns["text"].iloc[r.turn][r.char_start:r.char_end] == r.text
+
+    check()

@@ -96,10 +96,9 @@ def offset_mapper(edits: Sequence[tuple[int, int, str]]):
         i = bisect.bisect_right(starts, offset) - 1
         if i < 0:
             return offset
-        start, end, new = edits[i]
-        before = shifts[i - 1] if i > 0 else 0
-        if offset < end:
-            return start + before if offset == start else start + before
+        start, end, _ = edits[i]
+        if offset < end:  # at or inside a replaced span: the start of its replacement
+            return start + (shifts[i - 1] if i > 0 else 0)
         return offset + shifts[i]
 
     return mapper

@@ -450,7 +450,9 @@ class Anonymiser:
             ID_NUMBER, ORG, LOCATION, DATE), ``score`` (float in [0, 1]), ``detector`` (str:
             ``known_name``, ``email``, ``url``, ``phone``, ``card``, ``iban``, ``ip``,
             ``postcode``, ``address``, ``id_number``, ``date``, ``spoken_email``,
-            ``spoken_digits``, ``name_cue``, ``name_gazetteer``, ``name_capitalised``, ``ner``)
+            ``spoken_digits``, ``name_cue``, ``name_gazetteer``, ``name_capitalised``,
+            ``name_unknown_word``, ``place_cue``, ``ner``; ``review`` adds ``propagated`` and
+            ``manual``)
             and ``text`` (the detected string).
         """
         if not isinstance(text, str):
@@ -782,8 +784,6 @@ class _Study:
                     ents.items[idx]["variants"].append(text)
             else:
                 idx = ents.add_value(label, text)
-                if label in ("EMAIL",) and "@" not in text:
-                    pass
             linked[i] = idx
         return linked  # type: ignore[return-value]
 
