@@ -1,0 +1,223 @@
+"""Reduce and cluster segment embeddings: the step that decides which segments share a theme.
+
+The default pipeline was chosen by measurement (see ``benchmarks/bench_themes.py`` and
+``docs/themes.md``): UMAP to a few dimensions (seeded), then Ward agglomerative clustering with
+the number of themes estimated from the data, or k-means when the study is too large for Ward's
+quadratic memory. HDBSCAN remains available (``clustering="hdbscan"``) with a size-aware
+``min_cluster_size``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+#: Above this many segments Ward's O(n^2) memory is too much; k-means is used instead.
+WARD_MAX_SEGMENTS = 20_000
+#: Below this many segments the embeddings are clustered directly, without UMAP.
+UMAP_MIN_SEGMENTS = 300
+
+
+def default_min_theme_size(n: int) -> int:
+    """Smallest theme worth reporting for a study of ``n`` segments.
+
+    Grows like the square root of the study's size: 6 segments for 500, 11 for 2,000,
+    18 for 5,000, 56 for 50,000 (never below 5).
+
+    Parameters
+    ----------
+    n : int
+        Number of segments being clustered.
+
+    Returns
+    -------
+    int
+    """
+    return max(5, int(round(math.sqrt(max(n, 0)) / 4.0)))
+
+
+def make_umap(n: int, n_components: int, n_neighbors: int, random_state: int | None) -> Any:
+    """Return a seeded UMAP reducer sized for ``n`` segments (cosine metric, ``min_dist=0``)."""
+    from umap import UMAP
+
+    return UMAP(
+        n_neighbors=max(2, min(n_neighbors, n - 1)),
+        n_components=max(2, min(n_components, n - 2)),
+        min_dist=0.0,
+        metric="cosine",
+        random_state=random_state,
+        low_memory=True,
+        n_jobs=1,
+    )
+
+
+def hdbscan_labels(points: np.ndarray, min_size: int, min_samples: int | None = None) -> np.ndarray:
+    """Cluster ``points`` with HDBSCAN (outliers are ``-1``)."""
+    import hdbscan
+
+    model = hdbscan.HDBSCAN(
+        min_cluster_size=int(min_size),
+        min_samples=min_samples,
+        metric="euclidean",
+        cluster_selection_method="eom",
+    )
+    return np.asarray(model.fit(points).labels_, dtype=int)
+
+
+def estimate_n_themes(
+    points: np.ndarray,
+    min_size: int,
+    random_state: int | None = 0,
+    max_points: int = 4000,
+    contexts: list[str] | None = None,
+) -> int:
+    """Estimate how many themes ``points`` hold: the Ward cut with the best silhouette.
+
+    A Ward tree is built on (a seeded sample of at most ``max_points`` of) the reduced points;
+    it is cut at about 30 candidate numbers of themes, spaced geometrically between 2 and
+    ``len(points) / min_size`` (at most 300), and the cut with the highest silhouette wins
+    (the smaller k on ties). On Banking77 this picks 79 for the 77 intents (see
+    ``docs/themes.md``).
+
+    When ``contexts`` (turns) are given, the tree and the silhouettes are computed on one
+    point per turn (the mean of its segments): segments blended with their turn's context sit
+    almost on top of each other, which would otherwise reward cutting the study into turns.
+
+    Parameters
+    ----------
+    points : ndarray
+        Reduced (UMAP) coordinates.
+    min_size : int
+        Smallest theme size; bounds the largest k tried.
+    random_state : int or None
+    max_points : int, default 4000
+    contexts : list of str, optional
+        Turn key per point.
+
+    Returns
+    -------
+    int
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.metrics import silhouette_score
+
+    n = len(points)
+    pts = np.asarray(points, dtype=np.float64)
+    if contexts is not None:
+        _, codes = np.unique(np.asarray(contexts, dtype=object).astype(str), return_inverse=True)
+        sums = np.zeros((codes.max() + 1, pts.shape[1]))
+        np.add.at(sums, codes, pts)
+        pts = sums / np.bincount(codes)[:, None]
+    rng = np.random.RandomState(0 if random_state is None else random_state)
+    if len(pts) > max_points:
+        pts = pts[np.sort(rng.choice(len(pts), max_points, replace=False))]
+    upper = int(min(300, max(2, n // max(min_size, 1)), len(pts) - 1))
+    if upper <= 2:
+        return 2
+    candidates = sorted({int(k) for k in np.geomspace(2, upper, 30).round()} - {0, 1})
+    tree = linkage(pts, method="ward")
+    best_k, best_score = candidates[0], -np.inf
+    for k in candidates:
+        cut = fcluster(tree, k, criterion="maxclust")
+        if len(np.unique(cut)) < 2:
+            continue
+        score = float(silhouette_score(pts, cut))
+        if score > best_score + 1e-9:
+            best_k, best_score = k, score
+    return int(best_k)
+
+
+def partition(points: np.ndarray, k: int, method: str, random_state: int | None) -> np.ndarray:
+    """Split ``points`` into exactly ``k`` groups with Ward or k-means.
+
+    Parameters
+    ----------
+    points : ndarray
+    k : int
+    method : {"agglomerative", "kmeans"}
+    random_state : int or None
+
+    Returns
+    -------
+    ndarray of int
+    """
+    k = int(min(k, len(points)))
+    if method == "agglomerative":
+        from sklearn.cluster import AgglomerativeClustering
+
+        return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(points)
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(points)
+
+
+def assign_outliers(
+    labels: np.ndarray, embeddings: np.ndarray, threshold: float | None,
+    exclude: set[int] | None = None,
+) -> np.ndarray:
+    """Give outliers (``-1``) the theme whose centroid is most similar, when similar enough.
+
+    Parameters
+    ----------
+    labels : ndarray of int
+    embeddings : ndarray
+        L2-normalised embeddings, same rows as ``labels``.
+    threshold : float or None
+        Minimum cosine similarity to the theme centroid; ``None`` keeps every outlier.
+
+    Returns
+    -------
+    ndarray of int
+        New labels (the input is not changed).
+    """
+    labels = np.asarray(labels).copy()
+    outliers = labels == -1
+    ids = sorted(set(labels.tolist()) - {-1} - set(exclude or ()))
+    if threshold is None or not outliers.any() or not ids:
+        return labels
+    centroids = centroid_matrix(embeddings, labels, ids)
+    sims = embeddings[outliers] @ centroids.T
+    best = np.argmax(sims, axis=1)
+    ok = sims[np.arange(len(best)), best] >= threshold
+    new = np.where(ok, np.asarray(ids)[best], -1)
+    labels[outliers] = new
+    return labels
+
+
+def with_context(embeddings: np.ndarray, contexts: list[str] | None, weight: float) -> np.ndarray:
+    """Blend each segment's embedding with the mean of its context (turn), then re-normalise.
+
+    Parameters
+    ----------
+    embeddings : ndarray (n, dim)
+        L2-normalised.
+    contexts : list of str or None
+        Context key per row (segments of one turn share a key). ``None`` returns the input.
+    weight : float
+        Weight of the context mean; 0 returns the input.
+
+    Returns
+    -------
+    ndarray (n, dim), L2-normalised
+    """
+    if contexts is None or weight <= 0:
+        return embeddings
+    _, codes = np.unique(np.asarray(contexts, dtype=object).astype(str), return_inverse=True)
+    sums = np.zeros((codes.max() + 1, embeddings.shape[1]), dtype=np.float64)
+    np.add.at(sums, codes, embeddings)
+    means = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    out = embeddings + weight * means[codes]
+    return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def centroid_matrix(embeddings: np.ndarray, labels: np.ndarray, ids: list[int]) -> np.ndarray:
+    """Return the L2-normalised mean embedding of each theme in ``ids`` (one row each)."""
+    rows = []
+    for t in ids:
+        v = embeddings[labels == t].mean(axis=0)
+        rows.append(v / max(float(np.linalg.norm(v)), 1e-12))
+    if not rows:
+        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    return np.vstack(rows).astype(np.float32)
