@@ -350,3 +350,15 @@ def test_moments_rank_highs_and_lows_with_themes_and_quotes():
     # without themes the column is there but empty
     corpus.segments = corpus.segments.drop(columns=["theme_label", "theme"])
     assert cx.moments(corpus)["themes"].isna().all()
+
+
+def test_repeating_a_participant_does_not_change_the_curve():
+    rng = np.random.default_rng(7)
+    rows = [(f"p{i}", STAGES[k % 7], float(rng.uniform(-1, 1))) for i in range(5) for k in range(10)]
+    base = cx.journey_curve(staged_corpus(rows), n_boot=0)
+    # p0 says everything five times over: stage means, and so the curve, stay the same
+    louder = rows + [r for r in rows if r[0] == "p0"] * 4
+    again = cx.journey_curve(staged_corpus(louder), n_boot=0)
+    np.testing.assert_allclose(again["valence"], base["valence"])
+    assert (again["n_segments"] > base["n_segments"]).any()
+    assert (again["n_participants"] == base["n_participants"]).all()
