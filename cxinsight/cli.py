@@ -236,9 +236,14 @@ def cmd_themes(args: argparse.Namespace) -> int:
     table = corpus.tables.get("themes")
     if table is None:
         raise InputError("no theme table was produced (is cxinsight.themes installed?).")
+    wanted = ("theme", "label", "theme_label", "n_participants", "share", "size", "keyphrases", "keywords")
+    cols = [c for c in wanted if c in table.columns] or list(table.columns)
+    shown = table[cols].copy()
+    for c in shown.columns:
+        shown[c] = shown[c].map(lambda v: ", ".join(map(str, list(v)[:5]))
+                                if hasattr(v, "__len__") and not isinstance(v, str) else v)
     with pd.option_context("display.width", 160, "display.max_colwidth", 60, "display.max_columns", 12):
-        cols = [c for c in table.columns if c not in ("embedding", "quotes", "representative_docs")]
-        print(table[cols].to_string(index=False))
+        print(shown.to_string(index=False))
     if args.csv:
         from cxinsight.export import flatten_for_export
 

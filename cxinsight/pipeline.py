@@ -235,6 +235,8 @@ def analyse(
     skip = {s for s, o in options.items() if o is False}
     if not anonymise:
         skip.add("anonymise")
+    if key_path is not None and "anonymise" in skip:
+        raise ValueError("key_path was given but anonymisation is switched off: there is no key to save.")
     if key_path is not None and Path(key_path).exists():
         raise FileExistsError(f"key_path {key_path} already exists; choose a new file (keys are never overwritten).")
 

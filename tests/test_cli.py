@@ -83,3 +83,22 @@ def test_unknown_command_exits_nonzero(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["frobnicate"])
     assert exc.value.code == 2
+
+
+def test_report_command_on_a_saved_corpus(tmp_path, capsys):
+    from cx_constructed import make_study
+
+    make_study().save(tmp_path / "corpus")
+    code, out, _ = run(["report", str(tmp_path / "corpus"), "--out", str(tmp_path / "r"),
+                        "--title", "Pilot study"], capsys)
+    assert code == 0
+    html = (tmp_path / "r" / "report.html").read_text("utf-8")
+    assert "<title>Pilot study</title>" in html
+    assert f"Report: {tmp_path / 'r' / 'report.html'}" in out
+    code, _, err = run(["report", str(tmp_path / "missing"), "--out", str(tmp_path / "r2")], capsys)
+    assert "does not exist" in _one_line_error(code, err)
+
+
+def test_debug_flag_after_the_command_shows_the_error(tmp_path):
+    with pytest.raises(cli.InputError, match="does not exist"):
+        cli.main(["read", str(tmp_path / "nope"), "--debug"])
