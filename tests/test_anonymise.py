@@ -522,3 +522,20 @@ def test_reidentify_roundtrip_property():
             assert pseudo.turns["text"].iloc[r.turn][r.char_start:r.char_end] == r.text
 
     check()
+
+
+def test_manifest_free_text_and_contact_columns(study):
+    parts = study.participants.assign(
+        email=["sarah.collins84@gmail.com", "d.okafor at work"],
+        notes=["Referred by Marcus, call 07700 900412", "likes the Solo Crate"],
+        region=["Leeds, UK", "Dublin, IE"],
+    )
+    pseudo, key = Anonymiser(allow_list=BRANDS).apply(study.replace(participants=parts))
+    p = pseudo.participants
+    assert p["email"].str.match(r"\[EMAIL_\d+\]$").all()
+    assert "07700" not in p["notes"].iloc[0] and "Marcus" not in p["notes"].iloc[0]
+    assert p["notes"].iloc[1] == "likes the Solo Crate" and p["region"].tolist() == ["Leeds, UK", "Dublin, IE"]
+    # the e-mail in the manifest and in the transcript is one entity
+    assert p["email"].iloc[0] in pseudo.turns["text"].iloc[1]
+    back = cx.reidentify(pseudo, key)
+    pd.testing.assert_frame_equal(back.participants[parts.columns], parts)

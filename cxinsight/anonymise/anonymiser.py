@@ -235,6 +235,7 @@ class _Entities:
         return KnownMatcher(pairs) if pairs else None
 
 
+_CONTACT_COL = re.compile(r"e-?mail|phone|mobile|tel\b|telephone|address|postcode|post_code|zip|eircode|handle|username", re.IGNORECASE)
 _CODE_COLUMNS = ("participant_id", "participant_code", "participant", "pid", "respondent_id")
 
 
@@ -914,7 +915,7 @@ class _Study:
         # segments
         segments, seg_state, embeddings = self._segments(corpus, seg_maps, id_map, src_map, new_texts, keys)
         # participants
-        participants, part_state = self._participants(id_map)
+        participants, part_state = self._participants(anon, id_map)
         # scrub names from meta and result tables (not reversible)
         used_idx = sorted(set(linked) | {i for i, e in enumerate(self.ents.items) if e.get("code")})
         scrub = _Scrubber(self, used_idx, id_map, src_map)
@@ -1037,9 +1038,16 @@ class _Study:
         embeddings = None if changed else corpus.embeddings
         return segs, state, embeddings
 
-    def _participants(self, id_map):
+    def _participants(self, anon: Anonymiser, id_map):
         parts = self.corpus.participants.copy()
         state = {"original": parts.to_dict(orient="split")}
+        skip = {"interview_id", "participant_code", *self.name_columns, *self.interviewer_columns, *_CODE_COLUMNS}
+        matcher = self.ents.matcher([i for i, e in enumerate(self.ents.items) if e["label"] == "PERSON" and not e.get("internal")])
+        for col in parts.columns:
+            if col in skip or parts[col].dtype.kind not in "OSU" and str(parts[col].dtype) not in ("string", "str"):
+                continue
+            contact = _CONTACT_COL.search(str(col))
+            parts[col] = [self._scrub_cell(anon, v, matcher, contact) for v in parts[col]]
         if "interview_id" in parts:
             iids = parts["interview_id"].astype(str)
             codes = iids.map(self.participant_code)
@@ -1058,6 +1066,28 @@ class _Study:
                 parts = parts.drop(columns="participant_code")
             parts.insert(1, "participant_code", codes.values)
         return parts, state
+
+
+    def _scrub_cell(self, anon: Anonymiser, value: Any, matcher, contact) -> Any:
+        """Replace personal data in one manifest cell (whole cell for contact columns)."""
+        if not isinstance(value, str) or not value.strip():
+            return value
+        dets = anon._filter(value, anon._raw(value, matcher, names=False))
+        if not dets and contact:
+            label = {"e": "EMAIL", "p": "PHONE", "m": "PHONE", "t": "PHONE", "z": "POSTCODE"}.get(contact.group()[0].lower(), "ADDRESS")
+            if "post" in contact.group().lower() or "eircode" in contact.group().lower():
+                label = "POSTCODE"
+            dets = [Detection(0, len(value), label, 1.0, "manifest_column")]
+        edits = []
+        for d in dets:
+            span = value[d.start:d.end]
+            idx = self.ents.find_person(span, None) if d.label == "PERSON" else None
+            if idx is None:
+                idx = self.ents.add_value(d.label, span) if d.label != "PERSON" else self.ents.add_person(span)
+            if "pseudonym" not in self.ents.items[idx]:
+                self._pseudonyms([idx])
+            edits.append((d.start, d.end, self._replacement(idx, span)))
+        return splice(value, edits)
 
 
 class _Scrubber:
