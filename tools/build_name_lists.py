@@ -9,7 +9,7 @@ Sources
   are written in Latin script (English, Irish, Spanish, French, German, Italian, Dutch,
   Portuguese, Polish, Nordic, Turkish, Vietnamese, Nigerian, Kenyan, Indian English, ...).
 - Words that are capitalised but are not people: countries, US states and UK counties from
-  Faker's address providers (except those that are also first names, such as Jordan and
+  Faker's address providers (except those that are also first or last names, such as Jordan,
   Georgia) and a short hand-written list (months, days, nationalities, brands, "Mum").
 - Common English words: lower-case word frequencies in the GoEmotions training split
   (Demszky et al. 2020, Apache-2.0), read from ``../shared/data/goemotions/train.tsv``. Reddit
@@ -183,7 +183,7 @@ def main() -> None:
     common = _common_words()
     # a place that is also a first name (Jordan, Georgia) stays a possible person
     places, hand_written = _not_person()
-    not_person = (places - first) | hand_written
+    not_person = (places - first - last) | hand_written
     lists = (
         ("first_names", first), ("last_names", last), ("common_words", common),
         ("first_names_en", _names("first_name", ENGLISH_LOCALES)),

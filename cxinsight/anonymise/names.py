@@ -94,6 +94,9 @@ _SUFFIXES = (
     "ies", "ied", "ier", "iest", "ing", "ings", "ed", "es", "s", "ly", "er", "ers", "est", "ness",
     "ment", "ments", "ful", "less", "able", "ish", "y",
 )
+#: a capital letter inside a word ("GreenCrate") marks a brand, unless it follows a name prefix
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|Le|La|Van|Von|St|Fitz)[A-Z][a-z]+$")
 _LOWER_I = re.compile(r"(?:^|\s)i(?:\s|['’](?:m|ve|ll|d)\b)")
 #: score of an unknown lower-case word in a text written without capitals
 UNCASED_UNKNOWN_SCORE = 0.42
@@ -199,6 +202,8 @@ class NameRules:
                 return 0.6, "name_cue"
         if sentence_start and _NOT_NAME_SUFFIX.search(fold):
             return None
+        if is_cap and _CAMEL.search(word) and not _NAME_PREFIX.match(word):
+            return None  # "GreenCrate", "YouTube": brands, not people
         if self.use_capitalisation and is_cap and not common:
             if _LOCATIVE.search(left) and fold not in self.first:
                 return 0.45, "place_cue"
