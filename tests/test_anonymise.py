@@ -539,3 +539,12 @@ def test_manifest_free_text_and_contact_columns(study):
     assert p["email"].iloc[0] in pseudo.turns["text"].iloc[1]
     back = cx.reidentify(pseudo, key)
     pd.testing.assert_frame_equal(back.participants[parts.columns], parts)
+
+
+def test_result_tables_are_scrubbed(study):
+    quotes = pd.DataFrame({"theme": [1, 2], "quote": ["Marcus at CrateCare was lovely", "call 07700 900412"]})
+    pseudo, _ = Anonymiser(allow_list=BRANDS).apply(study.replace(tables={"insights": quotes}))
+    q = pseudo.tables["insights"]["quote"].tolist()
+    assert "Marcus" not in q[0] and "CrateCare" in q[0]
+    assert "07700 900412" not in q[1]
+    assert pseudo.tables["insights"]["theme"].tolist() == [1, 2]

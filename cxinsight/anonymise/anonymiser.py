@@ -239,6 +239,11 @@ _CONTACT_COL = re.compile(r"e-?mail|phone|mobile|tel\b|telephone|address|postcod
 _CODE_COLUMNS = ("participant_id", "participant_code", "participant", "pid", "respondent_id")
 
 
+def _is_text(series: pd.Series) -> bool:
+    """True for object and string columns (pandas 2 and 3)."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
 def _manifest_codes(parts: pd.DataFrame, order: list[str]) -> dict[str, str]:
     """Participant codes given by the manifest (``participant_id`` = ``P01``...), if usable."""
     if "interview_id" not in parts:
@@ -556,7 +561,7 @@ class _Study:
         width = max(2, len(str(len(self.order))))
         # name columns of the manifest
         for col in parts.columns:
-            if col == "interview_id" or parts[col].dtype.kind not in "OSU":
+            if col == "interview_id" or not _is_text(parts[col]):
                 continue
             values = parts[col].dropna().astype(str)
             if values.empty or not _NAME_COL.search(str(col)):
@@ -1044,7 +1049,7 @@ class _Study:
         skip = {"interview_id", "participant_code", *self.name_columns, *self.interviewer_columns, *_CODE_COLUMNS}
         matcher = self.ents.matcher([i for i, e in enumerate(self.ents.items) if e["label"] == "PERSON" and not e.get("internal")])
         for col in parts.columns:
-            if col in skip or parts[col].dtype.kind not in "OSU" and str(parts[col].dtype) not in ("string", "str"):
+            if col in skip or not _is_text(parts[col]):
                 continue
             contact = _CONTACT_COL.search(str(col))
             parts[col] = [self._scrub_cell(anon, v, matcher, contact) for v in parts[col]]
@@ -1140,7 +1145,7 @@ class _Scrubber:
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:
         df = df.copy()
         for col in df.columns:
-            if df[col].dtype == object:
+            if _is_text(df[col]):
                 df[col] = df[col].map(lambda x: self.text(x) if isinstance(x, str) else x)
         return df
 
