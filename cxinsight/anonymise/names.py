@@ -183,6 +183,9 @@ class NameRules:
             hit = self._cue(cues.get(m.start()), word, fold, is_cap, listed, common)
             if hit is not None:
                 return hit
+        if is_cap and _CAMEL.search(word) and not _NAME_PREFIX.match(word):
+            # "GreenCrate", "YouTube": mostly brands; weak evidence only ("PewDiePie")
+            return (LOW_SCORE, "name_capitalised") if self.use_capitalisation and not common else None
         if prev_is_name and not common and not not_person and (is_cap or is_upper or fold in self.last):
             return 0.7, ("name_gazetteer" if listed else "name_capitalised")
         if not_person:
@@ -202,8 +205,6 @@ class NameRules:
                 return 0.6, "name_cue"
         if sentence_start and _NOT_NAME_SUFFIX.search(fold):
             return None
-        if is_cap and _CAMEL.search(word) and not _NAME_PREFIX.match(word):
-            return None  # "GreenCrate", "YouTube": brands, not people
         if self.use_capitalisation and is_cap and not common:
             if _LOCATIVE.search(left) and fold not in self.first:
                 return 0.45, "place_cue"
@@ -257,6 +258,7 @@ class NameRules:
             cues = {c.end(): c for c in _CUE.finditer(lower)}
         common = self.common
         prev_end = -1
+        cur_brand = False
         for m in tokens:
             word = m.group()
             if word in common and word.islower():
@@ -271,8 +273,11 @@ class NameRules:
                 if cur:
                     close()
             else:
-                if not adjacent and cur:
+                # a brand-like word ("GreenCrate") is never joined to a name, either side
+                brand = _CAMEL.search(word) is not None and not _NAME_PREFIX.match(word)
+                if cur and (not adjacent or brand or cur_brand):
                     close()
+                cur_brand = brand
                 cur.append((m.start(), m.start() + len(_POSSESSIVE.sub("", word)), hit[0], hit[1]))
             prev_end = m.end()
         close()
