@@ -548,3 +548,15 @@ def test_result_tables_are_scrubbed(study):
     assert "Marcus" not in q[0] and "CrateCare" in q[0]
     assert "07700 900412" not in q[1]
     assert pseudo.tables["insights"]["theme"].tolist() == [1, 2]
+
+
+def test_manifest_first_and_last_name_columns(study):
+    parts = study.participants.drop(columns="participant_name").assign(
+        first_name=["Sarah", "David"], last_name=["Collins", "Okafor"], plan_name=["Family Crate", "Solo Crate"],
+    )
+    turns = study.turns.assign(speaker=study.turns["speaker"].replace({"Sarah Collins": "Participant", "David Okafor": "Participant"}))
+    pseudo, _ = Anonymiser(allow_list=BRANDS).apply(study.replace(participants=parts, turns=turns))
+    p = pseudo.participants
+    assert "first_name" not in p and "last_name" not in p and p["plan_name"].tolist() == ["Family Crate", "Solo Crate"]
+    assert "Sarah Collins recommended" not in pseudo.turns["text"].iloc[7]
+    assert "[P01] recommended" in pseudo.turns["text"].iloc[7]

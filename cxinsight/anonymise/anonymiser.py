@@ -36,7 +36,12 @@ _GENERIC_SPEAKER = re.compile(
 _INITIALS = re.compile(r"^[A-Z]{1,3}\d*$")
 _CODE_LIKE = re.compile(r"^[A-Za-z]{1,3}[-_]?\d+$")
 _INTERVIEWER_COL = re.compile(r"interviewer|moderator|researcher|facilitator|staff", re.IGNORECASE)
-_NAME_COL = re.compile(r"name|interviewer|moderator|researcher|facilitator|interviewee", re.IGNORECASE)
+_NAME_COL = re.compile(
+    r"^(?:name|full_?name|first_?name|last_?name|surname|given_?name|family_?name|forename)$|"
+    r"(?:participant|respondent|interviewee|customer|contact|person|user|speaker)_?name|"
+    r"interviewer|moderator|researcher|facilitator",
+    re.IGNORECASE,
+)
 _SURROGATE_LOCALE = "en_GB"
 _DIGIT = re.compile(r"\d")
 _URL_HINT = re.compile(r"://|www\.|\.(?:com|org|net|io|co|uk|ie|us|de|fr|es|it|nl|eu|info|biz|me|app|dev|ly|tv|ai|gov|edu|ca|au|nz)\b")
@@ -578,10 +583,11 @@ class _Study:
             row = parts[parts["interview_id"].astype(str) == iid] if "interview_id" in parts else parts.iloc[0:0]
             name = None
             if len(row) and self.name_columns:
-                vals = [str(row.iloc[0][c]) for c in self.name_columns if pd.notna(row.iloc[0][c]) and str(row.iloc[0][c]).strip()]
-                firsts = [v for c, v in zip(self.name_columns, vals) if "first" in c.lower()]
-                lasts = [v for c, v in zip(self.name_columns, vals) if "last" in c.lower() or "surname" in c.lower()]
-                name = f"{firsts[0]} {lasts[0]}" if firsts and lasts else (vals[0] if vals else None)
+                pairs = [(c, str(row.iloc[0][c])) for c in self.name_columns
+                         if pd.notna(row.iloc[0][c]) and str(row.iloc[0][c]).strip()]
+                firsts = [v for c, v in pairs if "first" in c.lower() or "given" in c.lower() or "fore" in c.lower()]
+                lasts = [v for c, v in pairs if "last" in c.lower() or "surname" in c.lower() or "family" in c.lower()]
+                name = f"{firsts[0]} {lasts[0]}" if firsts and lasts else (pairs[0][1] if pairs else None)
             if name:
                 by_iid[iid] = ents.add_person(name, role="participant", code=code, interview_id=iid, source="manifest")
         n_interviewers = 0
