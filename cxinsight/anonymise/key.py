@@ -116,13 +116,18 @@ class Key:
         data = json.dumps(self._state, ensure_ascii=False, indent=1).encode("utf-8")
         fd, tmp = tempfile.mkstemp(prefix=".key-", dir=path.parent)  # created with mode 0o600
         try:
-            os.fchmod(fd, 0o600)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             if not overwrite:
-                # refuse if someone created the file meanwhile
-                os.link(tmp, path)
-                os.unlink(tmp)
+                try:
+                    os.link(tmp, path)  # fails if someone created the file meanwhile
+                    os.unlink(tmp)
+                except FileExistsError:
+                    raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it.") from None
+                except OSError:  # file systems without hard links
+                    os.replace(tmp, path)
             else:
                 os.replace(tmp, path)
         except BaseException:
