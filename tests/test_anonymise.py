@@ -560,3 +560,18 @@ def test_manifest_first_and_last_name_columns(study):
     assert "first_name" not in p and "last_name" not in p and p["plan_name"].tolist() == ["Family Crate", "Solo Crate"]
     assert "Sarah Collins recommended" not in pseudo.turns["text"].iloc[7]
     assert "[P01] recommended" in pseudo.turns["text"].iloc[7]
+
+
+def test_deterministic(study):
+    a1, k1 = Anonymiser(allow_list=BRANDS).apply(study)
+    a2, k2 = Anonymiser(allow_list=BRANDS).apply(study)
+    pd.testing.assert_frame_equal(a1.turns, a2.turns)
+    pd.testing.assert_frame_equal(k1.table(), k2.table())
+
+
+def test_known_names_variants_in_detect():
+    a = Anonymiser(known_names=["Liam O'Connor"])
+    text = "LIAM O'CONNOR said liam's box and O’Connor's van; oconnor too"
+    got = a.detect(text)
+    assert got["text"].tolist()[:3] == ["LIAM O'CONNOR", "liam", "O’Connor"]
+    assert (got["detector"].iloc[:3] == "known_name").all()
