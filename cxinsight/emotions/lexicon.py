@@ -41,6 +41,10 @@ CX_LEXICON: dict[str, float] = {
     "promptly": 1.2, "affordable": 1.2, "handy": 1.3, "convenient": 1.5, "tasty": 2.0,
     "delish": 2.2, "moreish": 1.8, "chuffed": 2.0, "stress-free": 1.8, "game-changer": 2.2,
     "gamechanger": 2.2, "lifeline": 1.8, "sorted": 1.0, "refunded": 0.5,
+    # spoken discourse markers VADER rates as positive or negative but which carry no feeling
+    # in an interview ("honestly, ...", "yeah, well, ...", "no, not really"): rated 0
+    "honest": 0.0, "honestly": 0.0, "well": 0.0, "yeah": 0.0, "yes": 0.0, "okay": 0.0,
+    "ok": 0.0, "sure": 0.0, "true": 0.0, "no": 0.0, "please": 0.0,
 }
 
 
@@ -86,7 +90,7 @@ def lexicon_valence(
     if extra:
         analyzer = _custom_analyzer(extra)
     elif cx_words:
-        analyzer = _analyzer()
+        return np.fromiter((_cx_score(t) for t in map(str, texts)), dtype=np.float64)
     else:
         analyzer = _plain_analyzer()
     score = analyzer.polarity_scores
@@ -95,6 +99,13 @@ def lexicon_valence(
         (score(t)["compound"] if _may_score(t, lexicon) else 0.0 for t in map(str, texts)),
         dtype=np.float64,
     )
+
+
+@lru_cache(maxsize=200_000)
+def _cx_score(text: str) -> float:
+    """VADER + CX lexicon score of one text, remembered for the process (re-tagging is free)."""
+    analyzer = _analyzer()
+    return analyzer.polarity_scores(text)["compound"] if _may_score(text, analyzer.lexicon) else 0.0
 
 
 def _may_score(text: str, lexicon: Mapping[str, float]) -> bool:

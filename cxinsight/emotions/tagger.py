@@ -40,7 +40,7 @@ _NEG = np.array([LABEL_SENTIMENT[x] == "negative" for x in GOEMOTIONS_LABELS], d
 #: Valence settings used when the head file carries none (see :meth:`EmotionTagger.valence`).
 DEFAULT_VALENCE_WEIGHTS = {
     "classifier": 1.0, "lexicon": 1.0, "dead_zone": 0.1, "neutral_zone": 0.0, "scale": 2.0,
-    "negation": 0.5,
+    "negation": 0.5, "lean": 0.04,
 }
 #: |valence| from which the dominant family must agree with the valence's sign (see predict).
 FAMILY_AGREEMENT_MARGIN = 0.2
@@ -260,7 +260,8 @@ class EmotionTagger:
     def valence(self, texts: Sequence[str], proba: np.ndarray) -> np.ndarray:
         """Return valence in [−1, 1] from label probabilities and the lexicon.
 
-        ``valence = tanh(k * shrink(a * c + b * l, z0 + z1 * n))`` where
+        ``valence = tanh(k * shrink(s, z0 + z1 * n)) + lean * tanh(10 * s)`` with
+        ``s = a * c + b * l``, clipped to [−1, 1], where
 
         * ``c = P(positive labels) − P(negative labels)``, the probabilities normalised to sum
           to 1 (positive and negative as in GoEmotions' ``sentiment_dict.json``; the ambiguous
@@ -271,7 +272,10 @@ class EmotionTagger:
           reads as neutral (0); the zone widens as the classifier finds the text neutral;
         * ``a``, ``b``, ``z0``, ``z1``, ``k`` are :attr:`valence_weights_` (``classifier``,
           ``lexicon``, ``dead_zone``, ``neutral_zone``, ``scale``), tuned on GoEmotions.
-          With ``lexicon=False``, ``b = 0``.
+          With ``lexicon=False``, ``b = 0``;
+        * the ``lean`` term (0.04, below the usual ±0.05 neutral band) keeps the direction of
+          weak evidence: inside the dead zone valence is small but signed, so "reads neutral"
+          (|valence| ≤ 0.05) and "leans negative" are both visible.
 
         Sentence embeddings hardly see negation ("not happy at all" sits next to "happy"),
         while VADER's rules do. So when a text contains a negation word and ``c`` and ``l``
@@ -443,7 +447,8 @@ def combine_valence(
     if neutral is not None and weights.get("neutral_zone", 0.0):
         zone = zone + weights["neutral_zone"] * np.asarray(neutral, dtype=np.float64)
     shrunk = np.sign(s) * np.maximum(np.abs(s) - zone, 0.0)
-    return np.tanh(weights["scale"] * shrunk)
+    lean = weights.get("lean", 0.0) * np.tanh(10.0 * s)
+    return np.clip(np.tanh(weights["scale"] * shrunk) + lean, -1.0, 1.0)
 
 
 def _check_embedding_model(corpus: Corpus, tagger: EmotionTagger) -> None:

@@ -257,9 +257,11 @@ def _train(torch, X, Y, hidden, output, class_weight_power, weight_decay, epochs
     if best_state is not None:
         model.load_state_dict(best_state)
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    label_freq = Yt.sum(0).numpy() / len(Yt)
     head = EmotionHead(
         weights=[m.weight.detach().numpy().T.copy() for m in linears],
         biases=[m.bias.detach().numpy().copy() for m in linears],
         output=output,
+        log_prior=np.log(np.clip(label_freq, 1e-4, None)).astype(np.float32),
     )
     return head, history
