@@ -74,13 +74,24 @@ def leak_test(corpus, pii) -> None:
             elif f.is_file() and f.suffix != ".npy":
                 blob += f.read_text("utf-8", errors="ignore")
         mode = oct(key_path.stat().st_mode & 0o777)
+        exported = "not run"
+        try:  # a later stage's output: the CSV and transcript export of the pseudonymised study
+            from cxinsight.export import export
+
+            export(pseudo, Path(tmp) / "export", xlsx=False)
+            files = [f for f in (Path(tmp) / "export").rglob("*") if f.is_file()]
+            blob += "".join(f.read_text("utf-8", errors="ignore") for f in files)
+            exported = f"{len(files)} files scanned"
+        except ImportError as err:
+            exported = f"skipped ({err})"
     blob += pseudo.turns.astype(str).to_csv() + pseudo.segments.astype(str).to_csv()
     blob += pseudo.participants.astype(str).to_csv() + str(pseudo.meta) + str(pseudo.provenance)
     original = "\n".join(corpus.turns["text"]) + "\n" + "\n".join(corpus.turns["speaker"])
     planted = [r for r in pii.itertuples() if present(r.value, original)]
     leaks = [r for r in planted if present(r.value, blob)]
     row("sample: planted PII strings present in the study", f"{len(planted)} of {len(pii)}")
-    row("sample: planted strings left after anonymisation (any case, saved files too)", len(leaks), "0", not leaks)
+    row("sample: planted strings left after anonymisation (any case; tables, saved corpus, export)", len(leaks), "0", not leaks)
+    row("sample: export of the pseudonymised study", exported)
     for r in leaks:
         print(f"  leak: {r.interview_id} {r.type}")
     kept = sum(pseudo.turns["text"].str.count(b).sum() for b in BRANDS)
