@@ -225,3 +225,24 @@ def test_tag_emotions_rejects_a_non_tagger(embedded):
 def test_public_names():
     assert cx.EmotionTagger is EmotionTagger
     assert cx.tag_emotions is cx.emotions.tag_emotions
+
+
+def test_sample_study_valence_follows_the_labels(embedded_sample):
+    """Regression guard on the sample study (the benchmark reports the exact figure)."""
+    from conftest import GROUND_TRUTH
+
+    truth_path = GROUND_TRUTH / "segments.csv"
+    if not truth_path.is_file():
+        pytest.skip("the sample study's ground truth is not there")
+    out = cx.tag_emotions(embedded_sample)
+    truth = pd.read_csv(truth_path)
+    seg = out.segments
+    agree = []
+    for rec in truth[truth["valence"] != 0].itertuples(index=False):
+        g = seg[(seg["interview_id"] == rec.interview_id) & (seg["turn"] == rec.turn)]
+        hit = g[[rec.text in t or t in rec.text for t in g["text"]]]
+        if len(hit):
+            agree.append(np.sign(hit["valence"].mean()) == rec.valence)
+    assert len(agree) > 100
+    assert np.mean(agree) > 0.7
+    assert out.meta["emotions"]["mixed"] > 0
