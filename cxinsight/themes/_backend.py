@@ -20,6 +20,9 @@ def quiet() -> Iterator[None]:
         warnings.filterwarnings("ignore", message=".*n_jobs value.*overridden.*")
         warnings.filterwarnings("ignore", message=".*random_state.*parallelism.*")
         warnings.filterwarnings("ignore", message=".*omp_set_nested.*")
+        warnings.filterwarnings("ignore", message=".*precomputed.*")
+        warnings.filterwarnings("ignore", message=".*Tensorflow not installed.*")
+        warnings.filterwarnings("ignore", message=".*inverse_transform.*")
         yield
 
 

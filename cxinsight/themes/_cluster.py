@@ -53,6 +53,35 @@ def make_umap(n: int, n_components: int, n_neighbors: int, random_state: int | N
     )
 
 
+def reduce(embeddings: np.ndarray, n_components: int, n_neighbors: int,
+           random_state: int | None) -> np.ndarray:
+    """Reduce L2-normalised embeddings with a seeded cosine UMAP.
+
+    Below 4,096 rows UMAP computes all pairwise distances through a per-pair numba call,
+    which takes seconds; here the cosine distance matrix is computed in one matrix product
+    and passed as ``metric="precomputed"`` (same neighbours, same result, ~10x faster).
+
+    Parameters
+    ----------
+    embeddings : ndarray (n, dim)
+    n_components, n_neighbors : int
+    random_state : int or None
+
+    Returns
+    -------
+    ndarray (n, n_components)
+    """
+    n = len(embeddings)
+    umap = make_umap(n, n_components, n_neighbors, random_state)
+    if n < 4096:
+        x = np.asarray(embeddings, dtype=np.float64)
+        dist = np.clip(1.0 - x @ x.T, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        umap.set_params(metric="precomputed")
+        return np.asarray(umap.fit_transform(dist))
+    return np.asarray(umap.fit_transform(embeddings))
+
+
 def hdbscan_labels(points: np.ndarray, min_size: int, min_samples: int | None = None) -> np.ndarray:
     """Cluster ``points`` with HDBSCAN (outliers are ``-1``)."""
     import hdbscan
@@ -84,6 +113,9 @@ def estimate_n_themes(
     When ``contexts`` (turns) are given, the tree and the silhouettes are computed on one
     point per turn (the mean of its segments): segments blended with their turn's context sit
     almost on top of each other, which would otherwise reward cutting the study into turns.
+    Interview silhouettes are flat, so k is then also kept at or above ``1.5 * sqrt(turns)``
+    (about 28 for 350 answers): a finer cut keeps small planted themes apart, and
+    :meth:`ThemeModel.hierarchy` / :meth:`ThemeModel.merge` join themes afterwards.
 
     Parameters
     ----------
@@ -116,7 +148,10 @@ def estimate_n_themes(
     upper = int(min(300, max(2, n // max(min_size, 1)), len(pts) - 1))
     if upper <= 2:
         return 2
-    candidates = sorted({int(k) for k in np.geomspace(2, upper, 30).round()} - {0, 1})
+    lower = 2
+    if contexts is not None:
+        lower = int(min(upper, max(2, round(1.5 * np.sqrt(len(pts))))))
+    candidates = sorted({int(k) for k in np.geomspace(lower, upper, 30).round()} - {0, 1})
     tree = linkage(pts, method="ward")
     best_k, best_score = candidates[0], -np.inf
     for k in candidates:

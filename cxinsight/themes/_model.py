@@ -446,8 +446,7 @@ class ThemeModel:
             elif n < _cluster.UMAP_MIN_SEGMENTS:
                 points = emb  # UMAP's neighbour graph is unreliable on a handful of segments
             else:
-                reducer = _cluster.make_umap(n, self.n_components, self.n_neighbors, self.random_state)
-                points = reducer.fit_transform(emb)
+                points = _cluster.reduce(emb, self.n_components, self.n_neighbors, self.random_state)
             if custom is not None:
                 model = copy.deepcopy(custom)
                 model.fit(points)
@@ -556,7 +555,7 @@ class ThemeModel:
         vectorizer = (copy.deepcopy(self.vectorizer_model) if self.vectorizer_model is not None
                       else default_vectorizer())
         ctfidf = (copy.deepcopy(self.ctfidf_model) if self.ctfidf_model is not None
-                  else ClassTfidfTransformer(reduce_frequent_words=True))
+                  else ClassTfidfTransformer())
         model = bt.BERTopic(
             embedding_model=make_embedder(self.embedding_model),
             umap_model=BaseDimensionalityReduction(),
