@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "tag_emotions": "cxinsight.emotions",
     "ThemeModel": "cxinsight.themes",
     "extract_themes": "cxinsight.themes",
+    "theme_prevalence": "cxinsight.themes",
     "JourneyMap": "cxinsight.journey",
     "assign_stages": "cxinsight.journey",
     "journey_curve": "cxinsight.journey",
