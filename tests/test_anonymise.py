@@ -575,3 +575,16 @@ def test_known_names_variants_in_detect():
     got = a.detect(text)
     assert got["text"].tolist()[:3] == ["LIAM O'CONNOR", "liam", "O’Connor"]
     assert (got["detector"].iloc[:3] == "known_name").all()
+
+
+def test_manifest_values_are_kept(study):
+    parts = study.participants.assign(plan=["Family Crate", "Crate Plus"], region=["Leeds, UK", "Dublin, IE"])
+    turns = study.turns.copy()
+    turns.loc[0, "text"] = "Do you like the Family Crate? I moved to Dublin recently."
+    c = study.replace(participants=parts, turns=turns)
+    kept, _ = Anonymiser().apply(c)
+    assert kept.turns["text"].iloc[0] == turns.loc[0, "text"]
+    dropped, _ = Anonymiser(keep_manifest_values=False).apply(c)
+    assert dropped.turns["text"].iloc[0] != turns.loc[0, "text"]
+    with pytest.raises(TypeError, match="keep_manifest_values"):
+        Anonymiser(keep_manifest_values="no")

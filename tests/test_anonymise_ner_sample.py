@@ -130,3 +130,12 @@ def test_sample_codes(sample_corpus, sample_result):
     assert "participant_name" not in parts
     assert set(pseudo.turns.loc[pseudo.turns.role == "interviewer", "speaker"]) <= {"I1", "I2", "I3"}
     assert SAMPLE_DIR.exists()
+
+
+def test_sample_without_allow_list_keeps_brands_and_manifest_values(sample_corpus):
+    pii = _pii()
+    pseudo, _ = cx.anonymise(sample_corpus)
+    for brand in BRANDS:
+        assert pseudo.turns["text"].str.count(brand).sum() == sample_corpus.turns["text"].str.count(brand).sum()
+    blob = pseudo.turns["text"].str.cat(sep="\n")
+    assert [r.type for r in pii.itertuples() if _present(r.value, blob)] == []

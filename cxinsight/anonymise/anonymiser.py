@@ -94,11 +94,12 @@ class _Config:
         if isinstance(a.min_score, bool) or not isinstance(a.min_score, (int, float)) or not 0 <= a.min_score <= 1:
             raise ValueError(f"min_score must be a number between 0 and 1, got {a.min_score!r}.")
         self.min_score = float(a.min_score)
-        for flag in ("name_rules", "propagate"):
+        for flag in ("name_rules", "propagate", "keep_manifest_values"):
             if not isinstance(getattr(a, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(a, flag)!r}.")
         self.name_rules = a.name_rules
         self.propagate = a.propagate
+        self.keep_manifest_values = a.keep_manifest_values
         self.nlp = None
         self.ner_name = None
         if a.ner is not None:
@@ -138,6 +139,7 @@ class _Config:
             "min_score": self.min_score,
             "name_rules": self.name_rules,
             "propagate": self.propagate,
+            "keep_manifest_values": self.keep_manifest_values,
         }
 
 
@@ -241,6 +243,7 @@ class _Entities:
 
 
 _CONTACT_COL = re.compile(r"e-?mail|phone|mobile|tel\b|telephone|address|postcode|post_code|zip|eircode|handle|username", re.IGNORECASE)
+_NOTES_COL = re.compile(r"note|comment|remark|descr|feedback|quote|text|summary|memo|detail", re.IGNORECASE)
 _CODE_COLUMNS = ("participant_id", "participant_code", "participant", "pid", "respondent_id")
 
 
@@ -319,6 +322,10 @@ class Anonymiser:
         Use the model-free name rules (cues, gazetteer, capitalisation).
     propagate : bool, default True
         Once a name is found anywhere in the study, find it in every other turn too.
+    keep_manifest_values : bool, default True
+        Never replace the values of the manifest's descriptive columns (plan, segment, region,
+        and their comma-separated parts): they are the study's own vocabulary, such as product
+        names. Name, contact and free-text columns are not used.
 
     Examples
     --------
@@ -342,6 +349,7 @@ class Anonymiser:
         min_score: float = 0.4,
         name_rules: bool = True,
         propagate: bool = True,
+        keep_manifest_values: bool = True,
     ) -> None:
         self.operator = operator
         self.labels = labels
@@ -354,6 +362,7 @@ class Anonymiser:
         self.min_score = min_score
         self.name_rules = name_rules
         self.propagate = propagate
+        self.keep_manifest_values = keep_manifest_values
         self._cfg = _Config(self)
         self._known_option = self._cfg_known_matcher()
 
@@ -419,9 +428,10 @@ class Anonymiser:
             found += [d for d in find_entities(cfg.nlp, text) if d.label in labels]
         return found
 
-    def _filter(self, text: str, found: list[Detection]) -> list[Detection]:
+    def _filter(self, text: str, found: list[Detection], allow: tuple | None = None) -> list[Detection]:
         cfg = self._cfg
-        allowed_spans = [(m.start(), m.end()) for m in cfg.allow_rx.finditer(text)] if cfg.allow_rx else []
+        allow_fold, allow_rx = allow if allow is not None else (cfg.allow_fold, cfg.allow_rx)
+        allowed_spans = [(m.start(), m.end()) for m in allow_rx.finditer(text)] if allow_rx else []
         kept = []
         for d in found:
             if d.score < cfg.min_score or d.label not in cfg.labels:
@@ -430,7 +440,7 @@ class Anonymiser:
                 kept.append(d)
                 continue
             span = text[d.start:d.end]
-            if cfg.allow_fold and fold(span) in cfg.allow_fold:
+            if allow_fold and fold(span) in allow_fold:
                 continue
             if d.label in ("PERSON", "ORG", "LOCATION") and any(
                 s < d.end and d.start < e for s, e in allowed_spans
@@ -439,10 +449,10 @@ class Anonymiser:
             kept.append(d)
         return resolve(kept)
 
-    def _detect(self, text: str, known: KnownMatcher | None, **kw: Any) -> list[Detection]:
+    def _detect(self, text: str, known: KnownMatcher | None, allow: tuple | None = None, **kw: Any) -> list[Detection]:
         if not isinstance(text, str) or not text:
             return []
-        return self._filter(text, self._raw(text, known, **kw))
+        return self._filter(text, self._raw(text, known, **kw), allow)
 
     def detect(self, text: str) -> pd.DataFrame:
         """Find personal data in one string.
@@ -550,6 +560,40 @@ class _Study:
         self.interviewer_columns: list[str] = []
         self._build_people()
         self.known = self.ents.matcher()
+        self.manifest_terms = self._manifest_terms() if cfg.keep_manifest_values else []
+        terms = list(cfg.allow_list) + self.manifest_terms
+        self.allow = (
+            frozenset(fold(w) for w in terms),
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(terms, key=len, reverse=True)) + r")(?!\w)",
+                re.IGNORECASE,
+            ) if terms else None,
+        )
+
+    def _manifest_terms(self) -> list[str]:
+        """Values of the manifest's descriptive columns (plan, segment, region): never replaced."""
+        parts = self.corpus.participants
+        skip = {"interview_id", *self.name_columns, *self.interviewer_columns, *_CODE_COLUMNS}
+        people = set(self.ents.variant_index)
+        first_names = _names.word_list("first_names")
+        terms: set[str] = set()
+        for col in parts.columns:
+            if (col in skip or not _is_text(parts[col]) or _CONTACT_COL.search(str(col))
+                    or _NOTES_COL.search(str(col))):
+                continue
+            values = parts[col].dropna().astype(str)
+            if values.empty or values.str.len().mean() > 40:
+                continue  # free text is scanned, not trusted
+            for v in values:
+                for term in [v, *re.split(r"\s*[,;/|]\s*", v)]:
+                    term = term.strip()
+                    words = [fold(w) for w in re.findall(r"[^\W\d_]+", term)]
+                    if (len(term) < 3 or not words or len(words) > 4 or fold(term) in people
+                            or any(w in first_names and w not in self.cfg.common for w in words)
+                            or re.search(r"\d{3}|@", term)):
+                        continue
+                    terms.add(term)
+        return sorted(terms)
 
     # -------------------------------------------------------------- people and codes
     def _is_name(self, label: str) -> bool:
@@ -682,7 +726,7 @@ class _Study:
         texts = {}
         for iid, turn, text in self._turn_rows():
             texts[(iid, turn)] = text
-            for d in anon._detect(text, self.known):
+            for d in anon._detect(text, self.known, self.allow):
                 out.append((iid, turn, d))
         if self.cfg.propagate and "PERSON" in self.cfg.labels:
             first_names = _names.word_list("first_names")
@@ -707,7 +751,7 @@ class _Study:
                     current = by_turn.get(key, [])
                     extra = [d for d in prop.find(text)
                              if not any(o.start < d.end and d.start < o.end for o in current)]
-                    extra = anon._filter(text, extra)
+                    extra = anon._filter(text, extra, self.allow)
                     for d in resolve(current + extra):
                         out.append((key[0], key[1], d))
         return out
@@ -975,7 +1019,7 @@ class _Study:
         matcher = self.ents.matcher([i for i, e in enumerate(self.ents.items) if e["label"] == "PERSON" and not e.get("internal")])
         out = {}
         for v in values:
-            dets = anon._filter(v, anon._raw(v, matcher, names=False, patterns_only=True))
+            dets = anon._filter(v, anon._raw(v, matcher, names=False, patterns_only=True), self.allow)
             if not dets:
                 continue
             edits = []
@@ -1083,7 +1127,7 @@ class _Study:
         """Replace personal data in one manifest cell (whole cell for contact columns)."""
         if not isinstance(value, str) or not value.strip():
             return value
-        dets = anon._filter(value, anon._raw(value, matcher, names=False))
+        dets = anon._filter(value, anon._raw(value, matcher, names=False), self.allow)
         if not dets and contact:
             label = {"e": "EMAIL", "p": "PHONE", "m": "PHONE", "t": "PHONE", "z": "POSTCODE"}.get(contact.group()[0].lower(), "ADDRESS")
             if "post" in contact.group().lower() or "eircode" in contact.group().lower():

@@ -179,11 +179,15 @@ class NameRules:
         left = text[max(0, m.start() - _LEFT_CONTEXT):m.start()]
         if not_person and not prev_is_name:
             return None
+        camel = is_cap and _CAMEL.search(word) is not None and not _NAME_PREFIX.match(word)
         if self.use_cues and not not_person:
-            hit = self._cue(cues.get(m.start()), word, fold, is_cap, listed, common)
-            if hit is not None:
-                return hit
-        if is_cap and _CAMEL.search(word) and not _NAME_PREFIX.match(word):
+            cue = cues.get(m.start())
+            # "a company called GreenCrate": brand-like words only count after a title
+            if not camel or (cue is not None and cue.group("title")):
+                hit = self._cue(cue, word, fold, is_cap, listed, common)
+                if hit is not None:
+                    return hit
+        if camel:
             # "GreenCrate", "YouTube": mostly brands; weak evidence only ("PewDiePie")
             return (LOW_SCORE, "name_capitalised") if self.use_capitalisation and not common else None
         if prev_is_name and not common and not not_person and (is_cap or is_upper or fold in self.last):
