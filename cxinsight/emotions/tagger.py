@@ -410,11 +410,15 @@ def tag_emotions(corpus: Corpus, tagger: EmotionTagger | None = None) -> Corpus:
         new[f"p_{label}"] = result[label].to_numpy()
     meta = dict(corpus.meta)
     counts = pd.Series(result["emotion"]).value_counts()
+    sign = dict(zip(tagger.families_, tagger._family_signs()))
+    mixed = sum(
+        {1, -1} <= {sign[f] for f in listed.split(";")} for listed in result["emotions"]
+    )
     meta["emotions"] = {
         "segments": len(new),
         "families": {str(k): int(v) for k, v in counts.items()},
         "mean_valence": float(result["valence"].mean()) if len(result) else None,
-        "mixed": int(pd.Series(result["emotions"]).str.contains(";").sum()),
+        "mixed": int(mixed),
     }
     return corpus.with_step("tag_emotions", tagger.describe(), segments=new, meta=meta)
 
