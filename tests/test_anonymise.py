@@ -588,3 +588,10 @@ def test_manifest_values_are_kept(study):
     assert dropped.turns["text"].iloc[0] != turns.loc[0, "text"]
     with pytest.raises(TypeError, match="keep_manifest_values"):
         Anonymiser(keep_manifest_values="no")
+
+
+def test_second_pass_changes_nothing(result):
+    pseudo, _ = result
+    again, _ = Anonymiser(allow_list=BRANDS).apply(pseudo)
+    assert again.turns["text"].tolist() == pseudo.turns["text"].tolist()
+    assert again.turns["speaker"].tolist() == pseudo.turns["speaker"].tolist()

@@ -44,6 +44,7 @@ _NAME_COL = re.compile(
 )
 _SURROGATE_LOCALE = "en_GB"
 _DIGIT = re.compile(r"\d")
+_PLACEHOLDER = re.compile(r"\[(?:[A-Z]+(?:_[A-Z]+)*(?:_\d+)?|[PIS]\d+)\]")
 _URL_HINT = re.compile(r"://|www\.|\.(?:com|org|net|io|co|uk|ie|us|de|fr|es|it|nl|eu|info|biz|me|app|dev|ly|tv|ai|gov|edu|ca|au|nz)\b")
 
 
@@ -432,6 +433,8 @@ class Anonymiser:
         cfg = self._cfg
         allow_fold, allow_rx = allow if allow is not None else (cfg.allow_fold, cfg.allow_rx)
         allowed_spans = [(m.start(), m.end()) for m in allow_rx.finditer(text)] if allow_rx else []
+        if "[" in text:  # our own placeholders ([PERSON_3], [P01]) are never detected again
+            allowed_spans += [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]
         kept = []
         for d in found:
             if d.score < cfg.min_score or d.label not in cfg.labels:
@@ -442,8 +445,9 @@ class Anonymiser:
             span = text[d.start:d.end]
             if allow_fold and fold(span) in allow_fold:
                 continue
-            if d.label in ("PERSON", "ORG", "LOCATION") and any(
-                s < d.end and d.start < e for s, e in allowed_spans
+            if any(s < d.end and d.start < e for s, e in allowed_spans) and (
+                d.label in ("PERSON", "ORG", "LOCATION") or _PLACEHOLDER.search(span)
+                or any(_PLACEHOLDER.fullmatch(text[s:e]) and s <= d.start and d.end <= e for s, e in allowed_spans)
             ):
                 continue
             kept.append(d)

@@ -197,8 +197,11 @@ class NameRules:
         known_word = fold in self.vocabulary
         sentence_start = _sentence_start(left)
         if self.use_gazetteer and listed:
-            if not common and (is_cap or is_upper):
+            # short all-capital words are acronyms more often than names ("IBAN", "NHS")
+            if not common and (is_cap or (is_upper and len(word) >= 5)):
                 return 0.8, "name_gazetteer"
+            if not common and is_upper:
+                return LOW_SCORE, "name_gazetteer"
             if is_lower and not known_word:
                 return (0.55 if fold in self.first else 0.5), "name_gazetteer"
             if is_lower and not common and fold in self.first:
