@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys as _sys
 import types as _types
 
+from cxinsight.anonymise._reidentify import reidentify
 from cxinsight.anonymise._spans import LABELS, Detection
 from cxinsight.anonymise.anonymiser import (
     DEFAULT_LABELS,
@@ -17,7 +18,6 @@ from cxinsight.anonymise.anonymiser import (
     REVIEW_COLUMNS,
     Anonymiser,
     anonymise,
-    reidentify,
 )
 from cxinsight.anonymise.key import Key
 
@@ -39,3 +39,5 @@ class _CallableModule(_types.ModuleType):
 
 
 _sys.modules[__name__].__class__ = _CallableModule
+#: ``inspect.signature(cx.anonymise)`` shows the function's parameters either way
+__wrapped__ = anonymise

@@ -1,0 +1,134 @@
+"""Options of the Anonymiser, validated once, with errors that say what to write instead."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from cxinsight.anonymise import names as _names
+from cxinsight.anonymise._known import fold
+from cxinsight.anonymise._spans import LABELS
+
+OPERATORS = ("placeholder", "surrogate", "redact", "mask")
+DEFAULT_LABELS = tuple(label for label in LABELS if label != "DATE")
+
+
+class _Config:
+    """Validated options (private; the public attributes of Anonymiser stay as given)."""
+
+    def __init__(self, a: Any) -> None:
+        if a.operator not in OPERATORS:
+            raise ValueError(
+                f"operator={a.operator!r} is not supported; choose one of {list(OPERATORS)} "
+                "(for example Anonymiser(operator='surrogate'))."
+            )
+        self.operator = a.operator
+        labels = DEFAULT_LABELS if a.labels is None else a.labels
+        if isinstance(labels, str):
+            labels = [labels]
+        labels = [str(x).upper() for x in labels]
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise ValueError(
+                f"labels has unknown entries {unknown}; known labels are {list(LABELS)}. "
+                "DATE is off by default: add it with labels=[*cx.anonymise.DEFAULT_LABELS, 'DATE']."
+            )
+        self.labels = frozenset(labels)
+        self.known_names = _str_list(a.known_names, "known_names", "known_names=['Sarah Collins']")
+        self.allow_list = _str_list(a.allow_list, "allow_list", "allow_list=['GreenCrate', 'Crate Plus']")
+        if a.language != "en":
+            raise ValueError(
+                f"language={a.language!r}: the name rules and common-word lists are English only "
+                "(language='en'). For other languages pass a spaCy pipeline with ner=... and "
+                "known_names, and keep language='en'."
+            )
+        regions = [a.phone_regions] if isinstance(a.phone_regions, str) else list(a.phone_regions)
+        import phonenumbers
+
+        supported = phonenumbers.SUPPORTED_REGIONS
+        bad = [r for r in regions if str(r).upper() not in supported]
+        if bad or not regions:
+            raise ValueError(
+                f"phone_regions has unknown region codes {bad or regions}; use ISO 3166 two-letter "
+                "codes such as ('GB', 'IE', 'US')."
+            )
+        self.regions = tuple(str(r).upper() for r in regions)
+        if isinstance(a.seed, bool) or not isinstance(a.seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer, got {type(a.seed).__name__}.")
+        self.seed = int(a.seed)
+        if isinstance(a.min_score, bool) or not isinstance(a.min_score, (int, float)) or not 0 <= a.min_score <= 1:
+            raise ValueError(f"min_score must be a number between 0 and 1, got {a.min_score!r}.")
+        self.min_score = float(a.min_score)
+        for flag in ("name_rules", "propagate", "keep_manifest_values"):
+            if not isinstance(getattr(a, flag), bool):
+                raise TypeError(f"{flag} must be True or False, got {getattr(a, flag)!r}.")
+        self.name_rules = a.name_rules
+        self.propagate = a.propagate
+        self.keep_manifest_values = a.keep_manifest_values
+        self.nlp = None
+        self.ner_name = None
+        if a.ner is not None:
+            from cxinsight.anonymise.ner import load_pipeline, pipeline_name
+
+            if not (isinstance(a.ner, str) or hasattr(a.ner, "pipe_names") or hasattr(a.ner, "__fspath__")):
+                raise TypeError(
+                    "ner must be None, the name of an installed spaCy pipeline, a path to one, or "
+                    f"a loaded spacy.Language; got {type(a.ner).__name__}."
+                )
+            self.nlp = load_pipeline(a.ner)
+            self.ner_name = pipeline_name(self.nlp)
+        self.allow_fold = frozenset(fold(w) for w in self.allow_list)
+        self.allow_rx = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(self.allow_list, key=len, reverse=True)) + r")(?!\w)",
+                re.IGNORECASE,
+            )
+            if self.allow_list else None
+        )
+        allow_words = {w for term in self.allow_list for w in re.findall(r"\w+", term)}
+        self.rules = _names.NameRules(extra_common=allow_words) if self.name_rules else None
+        self.common = _names.word_list("common_words")
+
+    def summary(self) -> dict[str, Any]:
+        """Options as recorded in the corpus (counts and hashes instead of names)."""
+        return {
+            "operator": self.operator,
+            "labels": sorted(self.labels),
+            "known_names": len(self.known_names),
+            "known_names_sha256": _digest(sorted(self.known_names)) if self.known_names else None,
+            "allow_list": len(self.allow_list),
+            "language": "en",
+            "phone_regions": list(self.regions),
+            "ner": self.ner_name,
+            "seed": self.seed,
+            "min_score": self.min_score,
+            "name_rules": self.name_rules,
+            "propagate": self.propagate,
+            "keep_manifest_values": self.keep_manifest_values,
+        }
+
+
+def _str_list(value: Any, name: str, example: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a list of strings, not one string; write {example}.")
+    try:
+        items = list(value)
+    except TypeError as err:
+        raise TypeError(f"{name} must be a list of strings; write {example}.") from err
+    bad = [type(v).__name__ for v in items if not isinstance(v, str)]
+    if bad:
+        raise TypeError(f"{name} must contain only strings (found {sorted(set(bad))}); write {example}.")
+    return [" ".join(v.split()) for v in items if v.strip()]
+
+
+def _digest(values: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    for v in values:
+        h.update(v.encode("utf-8") + b"\x1e")
+    return h.hexdigest()
