@@ -35,7 +35,8 @@ class _Config:
         if unknown:
             raise ValueError(
                 f"labels has unknown entries {unknown}; known labels are {list(LABELS)}. "
-                "DATE is off by default: add it with labels=[*cx.anonymise.DEFAULT_LABELS, 'DATE']."
+                "DATE is off by default: add it with `from cxinsight.anonymise import DEFAULT_LABELS` "
+                "and labels=[*DEFAULT_LABELS, 'DATE']."
             )
         self.labels = frozenset(labels)
         self.known_names = _str_list(a.known_names, "known_names", "known_names=['Sarah Collins']")
