@@ -30,6 +30,12 @@ def _pii_patterns():
             for v in values if v.strip()]
 
 
+def _any_pii(patterns):
+    """One alternation of every value (longest first), for a fast first pass over big files."""
+    body = "|".join(re.escape(v) for v, _ in patterns)
+    return re.compile(r"(?<![0-9A-Za-z])(?:" + body + r")(?![0-9A-Za-z])", re.I)
+
+
 def _text_of(path: Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix in (".png", ".npy", ".jpg", ".svg") or path.name == ".DS_Store":
@@ -45,24 +51,44 @@ def _text_of(path: Path) -> str | None:
     return text
 
 
-@pytest.mark.slow
-def test_no_planted_pii_in_any_output(analysed_sample_run):
-    patterns = _pii_patterns()
-    files = [p for p in analysed_sample_run.out.rglob("*") if p.is_file()]
-    kinds = {p.suffix for p in files}
-    assert {".html", ".md", ".csv", ".xlsx", ".parquet", ".json", ".txt"} <= kinds
-    leaks = []
-    searched = 0
-    for path in files:
+def scan(folder: Path, patterns) -> tuple[list[str], int]:
+    """Return the leaks found under ``folder`` and the number of files searched."""
+    first_pass = _any_pii(patterns)
+    leaks, searched = [], 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         text = _text_of(path)
         if text is None:
             continue
         searched += 1
+        if not first_pass.search(text):
+            continue
         for value, pat in patterns:
             m = pat.search(text)
             if m:
                 ctx = text[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
-                leaks.append(f"{path.relative_to(analysed_sample_run.out)}: {value!r} in …{ctx}…")
+                leaks.append(f"{path.relative_to(folder)}: {value!r} in …{ctx}…")
+    return leaks, searched
+
+
+def test_scanner_finds_what_it_should(tmp_path):
+    """The leak check itself can fail: escaped HTML, XLSX cells and case changes are caught."""
+    patterns = [(v, re.compile(r"(?<![0-9A-Za-z])" + re.escape(v) + r"(?![0-9A-Za-z])", re.I))
+                for v in ("Liam O'Connor", "Rob", "07700 900123")]
+    (tmp_path / "r.html").write_text("<p>Thanks to Liam O&#x27;Connor</p>", "utf-8")
+    pd.DataFrame({"text": ["call me on 07700 900123"]}).to_excel(tmp_path / "t.xlsx", index=False)
+    (tmp_path / "ok.md").write_text("A problem with the tomatoes.", "utf-8")  # no whole-word hit
+    (tmp_path / "bad.md").write_text("ROB said so.", "utf-8")
+    leaks, searched = scan(tmp_path, patterns)
+    assert searched == 4
+    assert sorted(x.split(":")[0] for x in leaks) == ["bad.md", "r.html", "t.xlsx"]
+
+
+@pytest.mark.slow
+def test_no_planted_pii_in_any_output(analysed_sample_run):
+    files = [p for p in analysed_sample_run.out.rglob("*") if p.is_file()]
+    kinds = {p.suffix for p in files}
+    assert {".html", ".md", ".csv", ".xlsx", ".parquet", ".json", ".txt"} <= kinds
+    leaks, searched = scan(analysed_sample_run.out, _pii_patterns())
     assert searched >= 20
     assert not leaks, f"{len(leaks)} leaks, first ones:\n" + "\n".join(leaks[:15])
 
