@@ -58,7 +58,9 @@ __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 # A function that shares its module's name must be bound eagerly: importing the submodule
-# would otherwise replace the lazy attribute with the module object itself.
+# would otherwise replace the lazy attribute with the module object itself. Reach the modules'
+# other contents with ``from cxinsight.anonymise import Key`` (not ``import ... as``).
+from cxinsight.anonymise import anonymise  # noqa: E402, F401
 from cxinsight.segment import segment  # noqa: E402, F401
 
 

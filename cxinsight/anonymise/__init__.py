@@ -6,9 +6,6 @@ The public names are :class:`Anonymiser`, :func:`anonymise`, :func:`reidentify` 
 
 from __future__ import annotations
 
-import sys as _sys
-import types as _types
-
 from cxinsight.anonymise._reidentify import reidentify
 from cxinsight.anonymise._spans import LABELS, Detection
 from cxinsight.anonymise.anonymiser import (
@@ -26,18 +23,3 @@ __all__ = [
     "OPERATORS", "DETECTION_COLUMNS", "REVIEW_COLUMNS",
 ]
 
-
-class _CallableModule(_types.ModuleType):
-    """Lets ``cx.anonymise(corpus)`` work even when this package was imported first.
-
-    Importing ``cxinsight.anonymise`` makes the package an attribute of ``cxinsight`` with the
-    same name as the function :func:`anonymise`; calling the package calls the function.
-    """
-
-    def __call__(self, corpus, **options):
-        return anonymise(corpus, **options)
-
-
-_sys.modules[__name__].__class__ = _CallableModule
-#: ``inspect.signature(cx.anonymise)`` shows the function's parameters either way
-__wrapped__ = anonymise
