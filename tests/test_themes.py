@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import socket
 import warnings
 
@@ -155,13 +156,23 @@ def test_fit_is_deterministic(data, fitted):
     assert again.themes_["keywords"].tolist() == fitted.themes_["keywords"].tolist()
 
 
+def test_fit_through_umap_is_deterministic(data, monkeypatch):
+    from cxinsight.themes import _cluster
+
+    monkeypatch.setattr(_cluster, "UMAP_MIN_SEGMENTS", 10)  # send the small fixture through UMAP
+    texts, emb, truth, groups = data
+    first = ThemeModel(random_state=3).fit_predict(texts, emb, groups=groups)
+    second = ThemeModel(random_state=3).fit_predict(texts, emb, groups=groups)
+    np.testing.assert_array_equal(first, second)
+    assert len(set(first.tolist()) - {-1}) >= 2
+
+
 def test_transform_assigns_new_texts_and_flags_off_topic_ones(fitted):
     pack = fitted.themes_.loc[fitted.themes_["label"].str.contains("plastic|packaging|ice"), "theme"]
     got = fitted.transform(["So much plastic wrapping and ice packs in the box.",
                             "Quantum chromodynamics describes the strong interaction of quarks."])
     assert got[0] == pack.iloc[0]
-    strict = ThemeModel(outlier_threshold=0.5)
-    strict.__dict__.update({k: v for k, v in fitted.__dict__.items() if k.endswith("_") or k == "_source"})
+    strict = copy.deepcopy(fitted).set_params(outlier_threshold=0.5)
     assert strict.transform(["Quantum chromodynamics describes the strong interaction of quarks."])[0] == -1
 
 

@@ -99,7 +99,7 @@ def estimate_n_themes(
     points: np.ndarray,
     min_size: int,
     random_state: int | None = 0,
-    max_points: int = 4000,
+    max_points: int = 3000,
     contexts: list[str] | None = None,
 ) -> int:
     """Estimate how many themes ``points`` hold: the Ward cut with the best silhouette.
@@ -124,7 +124,7 @@ def estimate_n_themes(
     min_size : int
         Smallest theme size; bounds the largest k tried.
     random_state : int or None
-    max_points : int, default 4000
+    max_points : int, default 3000
     contexts : list of str, optional
         Turn key per point.
 
@@ -152,13 +152,16 @@ def estimate_n_themes(
     if contexts is not None:
         lower = int(min(upper, max(2, round(1.5 * np.sqrt(len(pts))))))
     candidates = sorted({int(k) for k in np.geomspace(lower, upper, 30).round()} - {0, 1})
+    from sklearn.metrics import pairwise_distances
+
     tree = linkage(pts, method="ward")
+    dist = pairwise_distances(pts)  # once, reused by every candidate cut
     best_k, best_score = candidates[0], -np.inf
     for k in candidates:
         cut = fcluster(tree, k, criterion="maxclust")
         if len(np.unique(cut)) < 2:
             continue
-        score = float(silhouette_score(pts, cut))
+        score = float(silhouette_score(dist, cut, metric="precomputed"))
         if score > best_score + 1e-9:
             best_k, best_score = k, score
     return int(best_k)

@@ -127,10 +127,20 @@ class ThemeModel:
     embedding_model : str or path, optional
         Local embedding model (see :func:`cxinsight.embeddings.resolve_model`); must be the one
         the embeddings you pass were made with.
-    umap_model, cluster_model, hdbscan_model, vectorizer_model, ctfidf_model, representation_model
-        Sub-models passed through (BERTopic style). ``cluster_model`` (or its alias
-        ``hdbscan_model``) is any estimator with ``fit`` and ``labels_``; when given, it replaces
-        the clustering step and ``n_themes``/``min_theme_size`` are not used for it.
+    umap_model : estimator, optional
+        Replaces the default seeded UMAP (anything with ``fit_transform``).
+    cluster_model : estimator, optional
+        Any clusterer with ``fit`` and ``labels_`` (BERTopic style); replaces the clustering
+        step, and ``n_themes``/``min_theme_size`` are then not used for it.
+    hdbscan_model : estimator, optional
+        Alias of ``cluster_model`` (BERTopic's name).
+    vectorizer_model : CountVectorizer, optional
+        Vectoriser for c-TF-IDF; default :func:`cxinsight.themes.default_vectorizer`.
+    ctfidf_model : ClassTfidfTransformer, optional
+        BERTopic's c-TF-IDF model; default ``ClassTfidfTransformer()``.
+    representation_model : BERTopic representation, optional
+        Replaces the default KeyBERT-inspired + MMR keyphrases (labels then come from its
+        words).
     min_segments : int, default 30
         Fewer segments raise :class:`TooLittleTextError`.
     random_state : int or None, default 42
