@@ -7,6 +7,7 @@
 See ``docs/emotions.md`` for the method, the families and measured figures.
 """
 
+from cxinsight.emotions.events import CX_EVENTS, event_valence
 from cxinsight.emotions.head import EmotionHead, default_head_path
 from cxinsight.emotions.labels import (
     CX_FAMILIES,
@@ -19,6 +20,7 @@ from cxinsight.emotions.lexicon import CX_LEXICON, lexicon_valence
 from cxinsight.emotions.tagger import EmotionTagger, tag_emotions
 
 __all__ = [
+    "CX_EVENTS",
     "CX_FAMILIES",
     "CX_LEXICON",
     "EKMAN_GROUPS",
@@ -28,6 +30,7 @@ __all__ = [
     "EmotionHead",
     "EmotionTagger",
     "default_head_path",
+    "event_valence",
     "lexicon_valence",
     "tag_emotions",
 ]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
+from cxinsight.emotions.events import event_valence
 from cxinsight.emotions.head import EmotionHead, default_head_path, load_default_head
 from cxinsight.emotions.labels import (
     CX_FAMILIES,
@@ -40,7 +41,7 @@ _NEG = np.array([LABEL_SENTIMENT[x] == "negative" for x in GOEMOTIONS_LABELS], d
 #: Valence settings used when the head file carries none (see :meth:`EmotionTagger.valence`).
 DEFAULT_VALENCE_WEIGHTS = {
     "classifier": 1.0, "lexicon": 1.0, "dead_zone": 0.1, "neutral_zone": 0.0, "scale": 2.0,
-    "negation": 0.5, "lean": 0.04,
+    "negation": 0.5, "lean": 0.04, "events": 0.0,
 }
 #: |valence| from which the dominant family must agree with the valence's sign (see predict).
 FAMILY_AGREEMENT_MARGIN = 0.2
@@ -79,9 +80,14 @@ class EmotionTagger:
         classifier alone.
     extra_words : dict, optional
         Extra lexicon words and ratings (−4..+4), e.g. ``{"crate": 0.0, "meh": -0.8}``.
+    events : sequence of (str, str, float), optional
+        Customer-experience event phrases ``(anchor words, pattern, rating)`` read into the
+        valence; default :data:`cxinsight.emotions.CX_EVENTS`. Switch them off with
+        ``valence_weights={"events": 0}``.
     valence_weights : dict, optional
-        Any of ``{"classifier": a, "lexicon": b, "dead_zone": z, "scale": k}`` for the valence
-        formula (:meth:`valence`); default tuned on GoEmotions and stored with the head.
+        Any of ``{"classifier": a, "lexicon": b, "dead_zone": z0, "neutral_zone": z1,
+        "scale": k, "negation": g, "lean": q, "events": e}`` for the valence formula
+        (:meth:`valence`); default tuned and stored with the head.
     embedding_model : str or Path, optional
         Model used by :meth:`predict` when no embeddings are given (see
         :func:`cxinsight.embeddings.resolve_model`).
@@ -115,6 +121,7 @@ class EmotionTagger:
         threshold: float | None = None,
         lexicon: bool = True,
         extra_words: Mapping[str, float] | None = None,
+        events: Sequence[tuple[str, str, float]] | None = None,
         valence_weights: Mapping[str, float] | None = None,
         embedding_model: str | os.PathLike | None = None,
         batch_size: int = 64,
@@ -126,6 +133,7 @@ class EmotionTagger:
         self.threshold = threshold
         self.lexicon = lexicon
         self.extra_words = extra_words
+        self.events = events
         self.valence_weights = valence_weights
         self.embedding_model = embedding_model
         self.batch_size = batch_size
@@ -187,7 +195,7 @@ class EmotionTagger:
         return {
             "head": self.head, "transformers_model": self.transformers_model,
             "label_map": self.label_map, "families": self.families, "threshold": self.threshold,
-            "lexicon": self.lexicon, "extra_words": self.extra_words,
+            "lexicon": self.lexicon, "extra_words": self.extra_words, "events": self.events,
             "valence_weights": self.valence_weights, "embedding_model": self.embedding_model,
             "batch_size": self.batch_size,
         }
@@ -213,6 +221,7 @@ class EmotionTagger:
             "threshold": self.threshold_,
             "lexicon": bool(self.lexicon),
             "extra_words": len(self.extra_words or {}),
+            "events": "default" if self.events is None else len(self.events),
             "valence_weights": self.valence_weights_,
         }
 
@@ -289,12 +298,14 @@ class EmotionTagger:
         c = P @ _POS - P @ _NEG
         n = P[:, GOEMOTIONS_LABELS.index("neutral")]
         w = self.valence_weights_
-        lex = negated = None
-        if self.lexicon and w["lexicon"] != 0:
+        lex = negated = events = None
+        if self.lexicon and (w["lexicon"] != 0 or w.get("events", 0.0) != 0):
             texts = _as_texts(texts)
             lex = lexicon_valence(texts, self.extra_words)
             negated = has_negation(texts)
-        return combine_valence(c, lex, w, negated, n)
+            if w.get("events", 0.0):
+                events = event_valence(texts, self.events)
+        return combine_valence(c, lex, w, negated, n, events)
 
     def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> pd.DataFrame:
         """Tag each text.
@@ -435,6 +446,7 @@ def combine_valence(
     weights: Mapping[str, float],
     negated: np.ndarray | None = None,
     neutral: np.ndarray | None = None,
+    events: np.ndarray | None = None,
 ) -> np.ndarray:
     """The valence formula of :meth:`EmotionTagger.valence` on precomputed parts."""
     c = np.asarray(c, dtype=np.float64)
@@ -451,6 +463,11 @@ def combine_valence(
     if neutral is not None and weights.get("neutral_zone", 0.0):
         zone = zone + weights["neutral_zone"] * np.asarray(neutral, dtype=np.float64)
     shrunk = np.sign(s) * np.maximum(np.abs(s) - zone, 0.0)
+    if events is not None and weights.get("events", 0.0):
+        # events are reported facts, not tone: they skip the neutral dead zone
+        e = weights["events"] * np.asarray(events, dtype=np.float64)
+        shrunk = shrunk + e
+        s = s + e
     lean = weights.get("lean", 0.0) * np.tanh(10.0 * s)
     return np.clip(np.tanh(weights["scale"] * shrunk) + lean, -1.0, 1.0)
 

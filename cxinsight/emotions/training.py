@@ -214,10 +214,10 @@ def _train(torch, X, Y, hidden, output, class_weight_power, weight_decay, epochs
     if hidden:
         model = torch.nn.Sequential(
             torch.nn.Dropout(dropout), torch.nn.Linear(d, hidden), torch.nn.ReLU(),
-            torch.nn.Dropout(dropout), torch.nn.Linear(hidden, N_LABELS),
+            torch.nn.Dropout(dropout), torch.nn.Linear(hidden, Yt.shape[1]),
         )
     else:
-        model = torch.nn.Sequential(torch.nn.Linear(d, N_LABELS))
+        model = torch.nn.Sequential(torch.nn.Linear(d, Yt.shape[1]))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
 
     def loss_fn(logits, target):

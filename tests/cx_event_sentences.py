@@ -1,0 +1,54 @@
+"""Customer-experience sentences written by the cxinsight authors, with our sign labels.
+
+Event descriptions with few or no emotion words, in the calm register of interviews. Used to
+choose the event-lexicon weight (``tools/train_emotions.py``) and in the tests; never taken
+from the sample study.
+"""
+
+CX_EVENT_SENTENCES: list[tuple[str, int]] = [
+    ("The box came two days late and the herbs were missing.", -1),
+    ("They charged me for a week I'd skipped.", -1),
+    ("The courier left it on the doorstep in the rain.", -1),
+    ("Half the ingredients were missing from the bag.", -1),
+    ("They sent me the wrong box, someone else's order.", -1),
+    ("The lettuce had gone off by Wednesday.", -1),
+    ("I was on hold for forty minutes before anyone picked up.", -1),
+    ("I couldn't find how to cancel anywhere on the website.", -1),
+    ("The app logged me out every time I tried to pay.", -1),
+    ("The price went up again in March.", -1),
+    ("There was an extra charge I hadn't seen at checkout.", -1),
+    ("Nobody got back to me about the refund.", -1),
+    ("The delivery window was six till ten and it still turned up at eleven.", -1),
+    ("My order never arrived.", -1),
+    ("They took the money twice that month.", -1),
+    ("The page kept timing out and I had to start again.", -1),
+    ("The eggs were smashed and the milk had leaked everywhere.", -1),
+    ("I waited three weeks for a reply.", -1),
+    ("I had to ring them four times about the same thing.", -1),
+    ("The discount code didn't work at the checkout.", -1),
+    ("It arrived on time, every single week.", 1),
+    ("She sorted it out in five minutes.", 1),
+    ("They refunded me the same day, no questions asked.", 1),
+    ("The driver texted me before he came, which was handy.", 1),
+    ("Pausing took two clicks.", 1),
+    ("They gave me a credit for the missing yoghurt straight away.", 1),
+    ("The man on the phone went out of his way to help.", 1),
+    ("It saves me a trip to the shops on a Monday.", 1),
+    ("Everything was there and it was all fresh.", 1),
+    ("They kept me updated the whole way through.", 1),
+    ("The app just works, I never think about it.", 1),
+    ("Skipping a week is quick and painless.", 1),
+    ("He apologised and put a new box on the van the next day.", 1),
+    ("Delivery is always bang on time.", 1),
+    ("The recipes are easy to follow even on a school night.", 1),
+]
+
+#: Sentences with no event: the event lexicon must leave them at 0.
+CX_NEUTRAL_SENTENCES: list[str] = [
+    "We get the box on a Tuesday usually.",
+    "I live with my partner and two kids in Leeds.",
+    "I mostly order the vegetarian recipes.",
+    "My sister told me about it at Christmas.",
+    "I work from home three days a week.",
+    "We cook together most evenings.",
+]
