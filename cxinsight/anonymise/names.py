@@ -105,6 +105,70 @@ LOW_SCORE = 0.3
 #: sentence-initial words with these endings are ordinary words ("Suspiciously", "Honestly")
 _NOT_NAME_SUFFIX = re.compile(r"(?:ly|ing|ed|tion|sion|ness|ment|able|ible|ous|ful|less|ise|ize|ity)$")
 _HEADLINE_SHARE = 0.6
+#: web addresses
+_WEB = re.compile(r"(?:https?:/+|www\.)\S+|\b[\w.-]+\.(?:com|org|net|co|uk|ie|ly|me|it|gl|gd|io|tv)/\S*")
+#: "Sarah and X", "Sarah, X", "X & Sarah": a weak candidate coordinated with a name
+_COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+|&\s*)?|\s(?:and|&|or)\s+)")
+_COORDINATED_FROM = 0.45
+_COORDINATED_SCORE = 0.45
+#: what may follow a middle initial: a full stop, a capitalised word (group 1; needed after "A"),
+#: a space, punctuation or the end
+_INITIAL_NEXT = re.compile(r"(?:\s?\.|\s+([A-Z][a-z])|\s|[,;:!?)]|$)")
+#: the next word when capitalised: "Jan Brewer"
+_NEXT_WORD = re.compile(r" ([A-Z][a-z]+(?:['’-][A-Za-z]+)*)\b")
+
+#: where a sentence begins: text start or after . ! ? (a word must follow a space, not a URL dot)
+_STARTS = re.compile(r"(?:^[^\w]*|[.!?…]\s+[\"“‘'(]*|\n[^\w\n]*)([^\W\d_])")
+#: the pronoun "i" in either case, as a whole word ("i", "i'm", "I've")
+_PRONOUN_I = re.compile(r"(?<![\w@#/.'’-])([iI])(?=\s|['’](?:m|ve|ll|d)\b|[,.!?]|$)")
+#: words that are not prose: handles, hashtags, URLs, "RT"
+_NOT_PROSE = re.compile(r"[@#]\w+|https?://\S+|www\.\S+|\bRT\b")
+#: prior weight (in pseudo-observations) and prior value of the casing estimate
+_CASING_PRIOR_N = 1.0
+_CASING_PRIOR = 0.7
+#: a proper noun's case says more about how names are written than a sentence start does
+_PROPER_WEIGHT = 2.0
+#: below this casing information, a text is treated as written without capitals
+UNCASED_BELOW = 0.5
+
+
+def casing_information(text: str, proper: tuple[int, int] = (0, 0)) -> float:
+    """How much a text's capitalisation can be trusted as evidence, from 0 to 1.
+
+    The share of sentence starts and of the pronoun "I" that are written with a capital
+    (handles, hashtags, URLs and "RT" left out), shrunk toward a prior of 0.7 with the weight of one
+    observation so that a short turn does not swing it. Text written in capitals only
+    ("LADY GAGA IS BETTER") carries no information and scores 0.
+
+    Parameters
+    ----------
+    text : str
+        A turn, tweet or sentence.
+    proper : (int, int)
+        Further observations: how many words that are always proper nouns (unambiguous first
+        names, months, countries) the text writes with a capital, out of how many it has; each
+        counts twice, as a proper noun's case says more about how names are written than a
+        sentence start does.
+
+    Returns
+    -------
+    float
+        Near 1 for well-cased prose, near 0 for text typed without capitals or in capitals only.
+    """
+    prose = _NOT_PROSE.sub(" ", text) if ("@" in text or "#" in text or "http" in text or "RT" in text) else text
+    letters = [c for c in prose if c.isalpha()]
+    if len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+        return 0.0
+    cased = seen = 0
+    for m in _STARTS.finditer(prose):
+        seen += 1
+        cased += m.group(1).isupper()
+    for m in _PRONOUN_I.finditer(prose):
+        seen += 1
+        cased += m.group(1) == "I"
+    cased += _PROPER_WEIGHT * proper[0]
+    seen += _PROPER_WEIGHT * proper[1]
+    return (cased + _CASING_PRIOR_N * _CASING_PRIOR) / (seen + _CASING_PRIOR_N)
 
 
 class NameRules:
@@ -133,6 +197,8 @@ class NameRules:
         self.common = word_list("common_words") | never
         self.not_person = word_list("not_person") | never
         self.vocabulary = word_list("vocabulary")
+        #: words that are proper nouns whenever they occur: their case shows how a text is written
+        self.proper = (self.not_person | (self.first - self.vocabulary)) - self.common
         self.use_gazetteer = use_gazetteer
         self.use_capitalisation = use_capitalisation
         self.use_cues = use_cues
@@ -160,24 +226,37 @@ class NameRules:
         return None
 
     def _token_score(self, text: str, m: re.Match, prev_is_name: bool, headline: bool, cues: dict,
-                     unknown_score: float = LOW_SCORE):
+                     uncased: bool = False, prev_strong: bool = False):
         word = _POSSESSIVE.sub("", m.group())
         if len(word) < 2:
+            # a middle initial after a name: "George N. Parks", "Thomas A Edison", "Deborah L"
+            if prev_is_name and word.isupper() and word != "I":
+                nxt = _INITIAL_NEXT.match(text, m.end())
+                if nxt is not None and (word != "A" or nxt.group(1)):
+                    return 0.7, "name_capitalised"
             return None
         before = text[m.start() - 1] if m.start() else " "
         if before in "@#" or (word[0] in "Ii" and word[1:2] in ("'", "’")):
             return None
+        if before == "&" and text.startswith(";", m.end()):
+            return None  # an HTML entity left in the text ("&amp;", "&quot;")
         fold = _fold(word)
         common = fold in self.common
         is_upper = word.isupper()
         is_cap = word[0].isupper() and not is_upper
         is_lower = not is_cap and not is_upper
+        if uncased and not is_cap:
+            return self._uncased_score(text, m, word, fold, common, prev_is_name, prev_strong, cues)
         if common and is_lower:
             return None  # the bulk of tokens: ordinary lower-case words
         listed = fold in self.first or fold in self.last
         not_person = fold in self.not_person
         left = text[max(0, m.start() - _LEFT_CONTEXT):m.start()]
         if not_person and not prev_is_name:
+            # a first name that is also a month or a place, before a surname: "Jan Brewer",
+            # "Paris Hilton", "August Alsina"
+            if is_cap and fold in self.first and self._surname_follows(text, m.end()):
+                return 0.7, "name_gazetteer"
             return None
         camel = is_cap and _CAMEL.search(word) is not None and not _NAME_PREFIX.match(word)
         if self.use_cues and not not_person:
@@ -192,6 +271,10 @@ class NameRules:
             return (LOW_SCORE, "name_capitalised") if self.use_capitalisation and not common else None
         if prev_is_name and not common and not not_person and (is_cap or is_upper or fold in self.last):
             return 0.7, ("name_gazetteer" if listed else "name_capitalised")
+        if prev_strong and is_cap and common and fold in self.last and fold not in _STOP:
+            return 0.6, "name_gazetteer"  # a surname that is also a word: "Emily Blunt", "Mark Brown"
+        if is_cap and common and fold in self.first_en and not not_person and self._surname_follows(text, m.end()):
+            return 0.6, "name_gazetteer"  # a first name that is also a word: "Will Smith", "Joy Huhn"
         if not_person:
             return None
         known_word = fold in self.vocabulary
@@ -222,8 +305,60 @@ class NameRules:
         if self.use_capitalisation and is_cap and common and not sentence_start and fold not in _STOP:
             return LOW_SCORE, "name_capitalised"
         if is_lower and not known_word and len(fold) >= 3 and fold.isalpha() and not self._inflected(fold):
-            return unknown_score, "name_unknown_word"
+            return LOW_SCORE, "name_unknown_word"
         return None
+
+    def _uncased_score(self, text: str, m: re.Match, word: str, fold: str, common: bool,
+                       prev_is_name: bool, prev_strong: bool, cues: dict):
+        """Score a lower-case or all-capital word in a text whose capitals carry no information.
+
+        Capitalisation is no evidence here, so only the gazetteer, the cues and the unknown-word
+        clue count; a word that is both a common English word and a first name ("will", "mark",
+        "rose") needs a cue.
+        """
+        listed = fold in self.first or fold in self.last
+        if fold in self.not_person and not prev_is_name:
+            return None
+        if self.use_cues:
+            cue = cues.get(m.start())
+            if cue is not None:
+                kind = "title" if cue.group("title") else "strong" if cue.group("strong") else "weak"
+                phrase = (cue.group("strong") or cue.group("weak") or "").lower()
+                if kind == "strong" and phrase in ("it's", "this is", "love", "cheers", "signed", "regards", "@"):
+                    ok = listed and (not common or fold in self.first_en)
+                elif kind == "weak" and phrase in _WEAK_ONLY_CAPITALISED:
+                    ok = listed and not common
+                else:
+                    ok = listed and (not common or fold in self.first_en)
+                    ok = ok or (kind != "weak" and not common and len(fold) > 1)
+                if ok:
+                    return 0.8, "name_cue"
+        if common:
+            if listed and fold in self.first_en and _RIGHT_CUE.match(text, m.end()):
+                return 0.5, "name_cue"
+            if prev_strong and fold in self.last and fold not in _STOP:
+                return 0.6, "name_gazetteer"  # "emily blunt", "jackie chan"
+            return None
+        known_word = fold in self.vocabulary
+        if prev_strong and (listed or not known_word or word.isupper()):
+            return 0.7, ("name_gazetteer" if listed else "name_unknown_word")
+        if self.use_gazetteer and listed:
+            if word.isupper() and len(word) < 3:
+                return LOW_SCORE, "name_gazetteer"
+            return (0.55 if not known_word else 0.45), "name_gazetteer"
+        if not known_word and len(fold) >= 3 and fold.isalpha() and not self._inflected(fold):
+            return UNCASED_UNKNOWN_SCORE, "name_unknown_word"
+        return None
+
+    def _surname_follows(self, text: str, end: int) -> bool:
+        """True when a capitalised word that can only be a surname follows position ``end``."""
+        nxt = _NEXT_WORD.match(text, end)
+        if nxt is None:
+            return False
+        fold = _fold(nxt.group(1))
+        if fold in self.common or fold in self.not_person or fold in self.vocabulary and fold not in self.last:
+            return False
+        return True
 
     def _inflected(self, fold: str) -> bool:
         """True when ``fold`` is an inflection of a known word ("chopping", "kits", "binned")."""
@@ -246,9 +381,17 @@ class NameRules:
         tokens = list(_TOKEN.finditer(text))
         caps = sum(1 for t in tokens if t.group()[0].isupper())
         headline = len(tokens) >= _HEADLINE_MIN_TOKENS and caps / len(tokens) >= _HEADLINE_SHARE
+        if "/" in text or "www." in text:
+            # words inside web addresses are not names
+            hidden = [(w.start(), w.end()) for w in _WEB.finditer(text)]
+            if hidden:
+                tokens = [t for t in tokens if not any(s <= t.start() < e for s, e in hidden)]
         # text written without capitals ("i think jason is..."): an unknown word is a better clue
-        uncased = bool(tokens) and (tokens[0].group()[0].islower() or _LOWER_I.search(text) is not None)
-        unknown_score = UNCASED_UNKNOWN_SCORE if uncased else LOW_SCORE
+        # text written without capitals ("i think jason is...") or in capitals only: the
+        # capitalisation of a word is no evidence there (see casing_information)
+        proper = self.proper
+        seen = [t.group()[0].isupper() for t in tokens if t.group().lower() in proper]
+        uncased = bool(tokens) and casing_information(text, (sum(seen), len(seen))) < UNCASED_BELOW
 
         def close():
             if cur:
@@ -264,18 +407,20 @@ class NameRules:
                 lower = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
             cues = {c.end(): c for c in _CUE.finditer(lower)}
         common = self.common
+        first = self.first
         prev_end = -1
         cur_brand = False
         for m in tokens:
             word = m.group()
-            if word in common and word.islower():
+            if word in common and word.islower() and not (uncased and word in first):
                 # the bulk of tokens: ordinary lower-case words are never names
                 if cur:
                     close()
                 prev_end = m.end()
                 continue
             adjacent = bool(cur) and text[prev_end:m.start()] == " " and cur[-1][1] == prev_end
-            hit = self._token_score(text, m, adjacent, headline, cues, unknown_score)
+            hit = self._token_score(text, m, adjacent, headline, cues, uncased,
+                                    adjacent and cur[-1][2] >= _COORDINATED_FROM)
             if hit is None:
                 if cur:
                     close()
@@ -288,4 +433,24 @@ class NameRules:
                 cur.append((m.start(), m.start() + len(_POSSESSIVE.sub("", word)), hit[0], hit[1]))
             prev_end = m.end()
         close()
+        if len(out) > 1:
+            self._coordinated(text, out, uncased)
         return out
+
+    @staticmethod
+    def _coordinated(text: str, found: list[Detection], uncased: bool) -> None:
+        """Raise weak candidates listed next to a name: "with mariaelena, Sarah and Brittany".
+
+        In well-cased text only capitalised candidates are raised: there a lower-case word next
+        to a name is an ordinary word ("the katsu, Alfie picked ...").
+        """
+        strong = [d.score >= _COORDINATED_FROM for d in found]
+        for i, d in enumerate(found):
+            if strong[i] or d.score < LOW_SCORE or d.label != "PERSON":
+                continue
+            if not uncased and not text[d.start].isupper():
+                continue
+            left = i > 0 and strong[i - 1] and _COORDINATION.fullmatch(text, found[i - 1].end, d.start)
+            right = i + 1 < len(found) and strong[i + 1] and _COORDINATION.fullmatch(text, d.end, found[i + 1].start)
+            if left or right:
+                found[i] = Detection(d.start, d.end, d.label, _COORDINATED_SCORE, "name_cue")
