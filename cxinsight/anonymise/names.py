@@ -9,7 +9,14 @@ Four kinds of evidence, combined per token:
    even in lower case ("sarah" in a sloppy auto-transcript).
 3. **Capitalisation**: a capitalised word that does not start a sentence, is not a common English
    word and is not a known non-person (month, country, brand) is most likely a name.
-4. Adjacent name tokens are joined ("Sarah Collins", "Liam O'Connor").
+4. Adjacent name tokens are joined ("Sarah Collins", "Liam O'Connor"); middle initials
+   ("George N. Parks") and weak candidates coordinated with a name are taken along.
+
+How much capitalisation counts depends on the text: :func:`casing_information` estimates, per
+text, whether its writer uses capitals (sentence starts, "I", words that are always proper
+nouns). In well-cased text a lower-case word is evidence against a name; in text without casing
+information (lower-case tweets, auto-transcripts, capitals only) lower-case and all-capital words
+are scored on the gazetteer and the cues alone.
 """
 
 from __future__ import annotations
