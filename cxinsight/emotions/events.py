@@ -9,7 +9,7 @@ ratings, on VADER's −4..+4 scale) as regular-expression fragments over lower-c
 
 A phrase preceded by a negation within three words ("it wasn't late", "they didn't charge me")
 is flipped and damped by VADER's factor −0.74. The event score of a text is the sum of its
-matched ratings (overlapping matches count once), normalised like VADER (``x / sqrt(x² + 15)``), and enters the valence with
+matched ratings (of overlapping matches, the strongest counts), normalised like VADER (``x / sqrt(x² + 15)``), and enters the valence with
 its own weight (see :meth:`cxinsight.EmotionTagger.valence`).
 """
 
@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-_W = r"(?:[\w'’-]+\s+)"  # one filler word
+_W = r"(?:(?!(?:not|never|no)\b)[\w'’-]+\s+)"  # one filler word, not a negation
 
 #: Customer-experience events: (anchor words, phrase pattern, rating). The pattern is a regular
 #: expression over lower-cased text (no capturing groups); it is tried only when the text holds
@@ -177,12 +177,13 @@ class EventScorer:
     def raw(self, lowered: str) -> float:
         """Sum of the ratings of the events in one lower-cased text (negation applied).
 
-        Where two events overlap, the first match of each pattern counts once, so "two days
-        late" is not also counted as "came late" at the same place.
+        Where two events overlap, only the one with the strongest rating counts, so "came two
+        days late" is counted once, as "days late".
         """
-        found = self._anchor_set.intersection(lowered.translate(_SPLIT).split())
-        if not found:
+        words = lowered.translate(_SPLIT).split()
+        if self._anchor_set.isdisjoint(words):
             return 0.0
+        found = self._anchor_set.intersection(words)
         ids = sorted({k for w in found for k in self.anchors[w]})
         spans: list[tuple[int, int, float]] = []
         for k in ids:
@@ -191,12 +192,14 @@ class EventScorer:
                 spans.append((m.start(), m.end(), rating))
         if not spans:
             return 0.0
-        spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-        total, end = 0.0, -1
+        # overlapping events count once: the strongest rating wins, then the longer phrase
+        spans.sort(key=lambda s: (-abs(s[2]), s[0] - s[1], s[0]))
+        taken: list[tuple[int, int]] = []
+        total = 0.0
         for start, stop, rating in spans:
-            if start < end:
-                continue  # overlaps an event already counted
-            end = stop
+            if any(start < b and a < stop for a, b in taken):
+                continue
+            taken.append((start, stop))
             before = lowered[max(0, start - 40):start].split()[-3:]
             if any(w.strip(".,;:!?\"'") in _NEGATORS for w in before):
                 rating *= _N_SCALAR
@@ -205,7 +208,10 @@ class EventScorer:
 
     def score(self, text: str) -> float:
         """Event score of one text in [−1, 1] (``x / sqrt(x² + 15)`` of :meth:`raw`)."""
-        x = self.raw(text.lower().replace("’", "'"))
+        lowered = text.lower()
+        if not lowered.isascii():
+            lowered = lowered.replace("’", "'")
+        x = self.raw(lowered)
         return x / math.sqrt(x * x + 15) if x else 0.0
 
 

@@ -77,6 +77,12 @@ class FastVader:
         self.boosters = data["boosters"]
         self.special = data["special"]
         self.b_incr, self.c_incr, self.n = data["b_incr"], data["c_incr"], data["n_scalar"]
+        self._rated = self.lexicon.keys()
+        self._emoji_chars = frozenset(self.emojis)
+        # every special phrase and multi-word booster holds one of these (its longest word):
+        # the idiom checks run only when one of them is near the rated word
+        phrases = [*self.special, *(k for k in self.boosters if " " in k)]
+        self._idiom_words = frozenset(max(p.split(), key=len) for p in phrases if " " in p)
         self._memo: dict[str, str] = {}
 
     # ------------------------------------------------------------------ tokens
@@ -91,7 +97,7 @@ class FastVader:
     def _demoji(self, text: str) -> str:
         """Replace emojis by their descriptions, as VADER does (only called on non-ASCII text)."""
         emojis = self.emojis
-        if not any(ch in emojis for ch in text):
+        if self._emoji_chars.isdisjoint(text):
             return text
         out, prev_space = [], True
         for ch in text:
@@ -114,12 +120,14 @@ class FastVader:
         raws = text.split()
         if not raws:
             return 0.0
-        memo = self._memo
-        lows = [memo.get(w) or self._token(w) for w in raws]
+        try:
+            lows = list(map(self._memo.__getitem__, raws))
+        except KeyError:
+            lows = [self._memo.get(w) or self._token(w) for w in raws]
         lex = self.lexicon
-        hits = [i for i, low in enumerate(lows) if low in lex]
-        if not hits:
+        if self._rated.isdisjoint(lows):
             return 0.0
+        hits = [i for i, low in enumerate(lows) if low in lex]
         n_words = len(lows)
         cap_diff = None  # computed only when an upper-case word matters
         boosters = self.boosters
@@ -156,7 +164,7 @@ class FastVader:
                         cap_diff = 0 < n_words - sum(map(str.isupper, raws)) < n_words
                     valence += self._boost(prev, upper and cap_diff, valence, d)
                 valence = self._negation(valence, lows, i, d)
-                if d == 3:
+                if d == 3 and not self._idiom_words.isdisjoint(lows[i - 3:i + 3]):
                     valence = self._idioms(valence, lows, i)
             if i > 0 and lows[i - 1] == "least" and "least" not in lex:
                 if i == 1 or lows[i - 2] not in ("at", "very"):
