@@ -114,7 +114,8 @@ def match_labels(segments: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
                 if target in " ".join(str(t).split()) or " ".join(str(t).split()) in target]
         if hits:
             rows.append({"gold": int(rec.valence), "pred": float(np.mean(hits)),
-                         "emotion_gold": rec.emotion})
+                         "emotion_gold": rec.emotion, "interview_id": str(rec.interview_id),
+                         "stage": getattr(rec, "stage", "none")})
     return pd.DataFrame(rows)
 
 

@@ -368,12 +368,15 @@ class EmotionTagger:
         best = allowed.argmax(1)
         emotion = names[best]
         score = F[np.arange(len(F)), best].astype(np.float32)
-        order = np.argsort(-F, axis=1, kind="stable")
-        above = np.take_along_axis(F, order, 1) >= self.threshold_
-        listed = []
-        for b, o, a in zip(best, order, above):
-            rest = [names[i] for i in o[a] if i != b]
-            listed.append(";".join([names[b], *rest]))
+        above = F >= self.threshold_
+        above[np.arange(len(F)), best] = False
+        listed = [str(x) for x in emotion]
+        many = np.flatnonzero(above.any(1))  # rows with families beyond the dominant one
+        if len(many):
+            order = np.argsort(-F[many], axis=1, kind="stable")
+            for row, o in zip(many, order):
+                rest = [names[i] for i in o if above[row, i]]
+                listed[row] = ";".join([listed[row], *rest])
         return emotion, score, listed
 
 
