@@ -41,6 +41,14 @@ def _env(cache: Path) -> dict[str, str]:
     return env
 
 
+def step_times(out: Path) -> dict[str, float]:
+    """Seconds per pipeline step of a finished ``cxinsight analyse`` run (from its corpus)."""
+    doc = out / "corpus" / "corpus.json"
+    if not doc.exists():
+        return {}
+    return json.loads(doc.read_text("utf-8"))["meta"].get("pipeline", {}).get("timings_s", {})
+
+
 def run_cli(out: Path, cache: Path) -> tuple[float, int]:
     """Wall seconds and exit status of one ``cxinsight analyse`` run."""
     cmd = [sys.executable, "-m", "cxinsight", "analyse", str(SAMPLE), "--out", str(out), "--quiet"]
@@ -124,6 +132,8 @@ def main(argv: list[str]) -> int:
                      "pass" if cold <= 60 and code1 == 0 else "miss"))
         rows.append(("`cxinsight analyse` sample study, warm cache (s)", f"{warm:.1f}", "≤ 20",
                      "pass" if warm <= 20 and code2 == 0 else "miss"))
+        cli_steps = {"cold": step_times(tmp / "out-cold"), "warm": step_times(tmp / "out-warm")}
+        cli_total = {"cold": cold, "warm": warm}
         if not args.skip_scaling:
             one = run_scaling(1, tmp / "cache-1x")
             big = run_scaling(args.scale, tmp / f"cache-{args.scale}x")
@@ -151,6 +161,12 @@ def main(argv: list[str]) -> int:
     print("| measure | value | target | result |\n|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
+    for name, steps in cli_steps.items():
+        if steps:
+            rest = cli_total[name] - sum(steps.values())
+            print(f"\n`cxinsight analyse` {name} run, seconds per step: "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in steps.items())
+                  + f"; start-up, report and exports {rest:.1f}")
     if not args.skip_scaling:
         print(f"\nStep seconds 1× → {args.scale}×: {detail}")
     return 0
