@@ -98,3 +98,10 @@ def test_export(tmp_path):
     transcripts = sorted(p.name for p in (tmp_path / "transcripts").glob("*.txt"))
     assert transcripts[0] == "P01.txt" and len(transcripts) == 10
     assert (tmp_path / "transcripts" / "P01.txt").read_text("utf-8").startswith("# Interview P01")
+
+
+def test_report_date_follows_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 UTC
+    html = cx.write_report(make_study(), tmp_path / "r.html", markdown=False).read_text("utf-8")
+    assert "report generated 2026-01-01" in html
+    assert not (tmp_path / "r.md").exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
 import warnings
 from typing import Any
 
@@ -59,8 +60,7 @@ def build_document(
     ctx = _Context(corpus, insights, seed)
     doc = Document(
         title=title or "Customer interview study: findings",
-        subtitle=(f"{corpus.n_interviews} interviews · report generated "
-                  f"{_dt.date.today().isoformat()} by cxinsight"),
+        subtitle=f"{corpus.n_interviews} interviews · report generated {_report_date()} by cxinsight",
     )
     _at_a_glance(doc, ctx)
     _overview(doc, ctx)
@@ -74,6 +74,14 @@ def build_document(
     _provenance(doc, ctx)
     _limitations(doc, ctx)
     return doc
+
+
+def _report_date() -> str:
+    """Today's date, or the date of ``SOURCE_DATE_EPOCH`` (reproducible builds) when it is set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date().isoformat()
+    return _dt.date.today().isoformat()
 
 
 class _Context:
