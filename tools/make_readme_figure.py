@@ -1,8 +1,8 @@
 """Draw the README's journey emotion curve from the sample study.
 
 Runs :func:`cxinsight.analyse` on ``data/sample_interviews`` (embedding cache reused), then
-draws the curve overall and by segment with :func:`cxinsight.plot_journey_curve`, side by side,
-into ``docs/img/journey_curve.png`` (used by the README and the documentation's home page).
+draws the journey emotion curve with :func:`cxinsight.plot_journey_curve` into
+``docs/img/journey_curve.png`` (used by the README and the documentation's home page).
 
     .venv/bin/python tools/make_readme_figure.py [--out docs/img/journey_curve.png]
 """
@@ -28,21 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "img" / "journey_curve.png"))
     args = parser.parse_args(argv)
 
-    import matplotlib.pyplot as plt
-
     import cxinsight as cx
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         corpus = cx.analyse(args.data, seed=0)
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
-    cx.plot_journey_curve(corpus, ax=left)
-    left.set_title("All participants")
-    cx.plot_journey_curve(corpus, by="segment", ax=right)
-    right.set_title("By segment")
-    fig.suptitle("GreenCrate sample study (fictional): how customers feel along the journey")
-    fig.tight_layout()
+    fig = cx.plot_journey_curve(
+        corpus, title="Journey emotion curve: GreenCrate sample study (fictional, 14 interviews)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # no timestamps in the PNG metadata, so the file only changes when the figure does
