@@ -371,3 +371,23 @@ def test_quality_measures_behave():
     texts = ["ice packs plastic", "plastic ice packs", "app crash login", "login app crash"]
     assert npmi_coherence(kws, texts, 3) > 0.5
     assert npmi_coherence([["ice", "login"]], texts, 2) == -1.0
+
+
+def test_small_themes_merge_into_their_nearest_theme():
+    from cxinsight.themes._cluster import merge_small_themes
+
+    rng = np.random.RandomState(0)
+    centres = np.array([[5.0, 0], [0, 5.0], [-5.0, 0], [4.5, 1.0]])  # theme 3 sits by theme 0
+    sizes = [40, 40, 40, 6]
+    points = np.vstack([c + rng.normal(scale=0.3, size=(s, 2)) for c, s in zip(centres, sizes)])
+    labels = np.repeat(np.arange(4), sizes)
+    merged = merge_small_themes(points, labels, min_size=10)
+    assert sorted(set(merged.tolist())) == [0, 1, 2]
+    assert (merged[labels == 3] == 0).all() and (merged[labels != 3] == labels[labels != 3]).all()
+    assert (labels == np.repeat(np.arange(4), sizes)).all()  # input untouched
+    assert len(set(merge_small_themes(points, labels, min_size=1000).tolist())) == 2  # floor
+
+
+def test_min_theme_share_is_validated():
+    with pytest.raises(ValueError, match="min_theme_share"):
+        ThemeModel(min_theme_share=0.9).fit(["a text here"] * 40)

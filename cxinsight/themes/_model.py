@@ -94,6 +94,11 @@ class ThemeModel:
         reduced embeddings with the best silhouette.
     min_theme_size : int, optional
         Smallest theme, in segments. By default grows with the study: ``max(5, sqrt(n) / 4)``.
+    min_theme_share : float, optional
+        When the number of themes is estimated, the fine cut is merged (smallest theme into
+        its nearest theme, one at a time) until every theme holds at least this share of the
+        clustered segments. By default 0.025 on interview studies (turn contexts known) and no
+        merging otherwise; raise it (e.g. 0.04) for fewer, broader themes.
     clustering : {"auto", "agglomerative", "kmeans", "hdbscan"}, default "auto"
         How reduced embeddings are grouped. ``"auto"``: Ward agglomerative up to 20,000
         segments, k-means above. ``"hdbscan"``: BERTopic's usual density clustering with a
@@ -165,6 +170,7 @@ class ThemeModel:
         n_themes: int | None = None,
         *,
         min_theme_size: int | None = None,
+        min_theme_share: float | None = None,
         clustering: str = "auto",
         n_components: int = 10,
         n_neighbors: int = 15,
@@ -187,6 +193,7 @@ class ThemeModel:
     ) -> None:
         self.n_themes = n_themes
         self.min_theme_size = min_theme_size
+        self.min_theme_share = min_theme_share
         self.clustering = clustering
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -259,6 +266,10 @@ class ThemeModel:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise bad(name, value, "a positive int")
+        if self.min_theme_share is not None and (
+            not isinstance(self.min_theme_share, (int, float)) or not 0 <= self.min_theme_share < 0.5
+        ):
+            raise bad("min_theme_share", self.min_theme_share, "a share in [0, 0.5) or None")
         if not isinstance(self.context_weight, (int, float)) or self.context_weight < 0:
             raise bad("context_weight", self.context_weight, "a number >= 0")
         if self.outlier_threshold is not None and not -1.0 <= float(self.outlier_threshold) <= 1.0:
@@ -474,6 +485,14 @@ class ThemeModel:
                 if method == "auto":
                     method = "agglomerative" if n <= _cluster.WARD_MAX_SEGMENTS else "kmeans"
                 labels = _cluster.partition(points, k, method, self.random_state)
+                share = self.min_theme_share
+                if share is None and use_ctx is not None:
+                    share = _cluster.INTERVIEW_MIN_THEME_SHARE
+                if share and self.n_themes is None:
+                    # the fine cut keeps small themes apart; merge it to a researcher-sized set
+                    floor = max(min_size, int(np.ceil(float(share) * n)))
+                    labels = _cluster.merge_small_themes(points, labels, floor)
+                    k = len(np.unique(labels))
         return labels, int(k)
 
     def _apply_outlier_threshold(self, labels: np.ndarray, emb: np.ndarray, keep: set[int]) -> np.ndarray:
