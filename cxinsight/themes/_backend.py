@@ -64,8 +64,19 @@ def make_embedder(model: Any = None) -> Any:
         def __init__(self, model: Any = None) -> None:
             super().__init__()
             self.model = model
+            # text -> vector seen by this backend: MMR asks again, topic by topic, for the
+            # words KeyBERTInspired embedded in one call; answering from memory avoids one
+            # disk-cache look-up per topic
+            self._seen: dict[str, np.ndarray] = {}
 
         def embed(self, documents, verbose: bool = False) -> np.ndarray:  # noqa: D102
-            return np.asarray(encode(list(documents), self.model, show_progress=False))
+            docs = [str(d) for d in documents]
+            missing = list(dict.fromkeys(d for d in docs if d not in self._seen))
+            if missing:
+                vectors = np.asarray(encode(missing, self.model, show_progress=False))
+                self._seen.update(zip(missing, vectors))
+            if not docs:
+                return np.asarray(encode([], self.model, show_progress=False))
+            return np.vstack([self._seen[d] for d in docs])
 
     return CachedEncoder(model)
