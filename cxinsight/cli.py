@@ -171,9 +171,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_read(args: argparse.Namespace) -> int:
-    import pandas as pd
-
+def _read_study(args: argparse.Namespace):
+    """Check the input path and manifest of ``args``, then read the study."""
     import cxinsight as cx
 
     path = _existing(args.path, "input")
@@ -183,6 +182,13 @@ def cmd_read(args: argparse.Namespace) -> int:
     corpus = cx.read(path, manifest=args.manifest)
     if corpus.turns.empty:
         raise InputError(f"no transcripts found in {path}.")
+    return corpus
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    corpus = _read_study(args)
     print(corpus)
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print()
@@ -199,13 +205,9 @@ def cmd_anonymise(args: argparse.Namespace) -> int:
     import cxinsight as cx
     from cxinsight.export import export_transcripts
 
-    path = _existing(args.path, "input")
-    _check_transcripts(path)
-    if args.manifest:
-        _existing(args.manifest, "manifest")
     out = Path(args.out)
     _key_outside(args.key, out)
-    corpus = cx.segment(cx.read(path, manifest=args.manifest))
+    corpus = cx.segment(_read_study(args))
     corpus, key = cx.anonymise(corpus)
     if args.key:
         key.save(args.key)
