@@ -46,6 +46,8 @@ SETUP = code('''
     import warnings
     from pathlib import Path
 
+    warnings.filterwarnings("ignore", category=FutureWarning)   # third-party deprecation notices
+
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
@@ -523,10 +525,12 @@ THEMES = [
     code('''
     pair = [int(closest["left"]), int(closest["right"])]
     print("merging:", [model.label_of(t) for t in pair])
-    edited = model.merge(pair)
-    edited = edited.rename({pair[0]: "Merged: " + model.label_of(pair[0])})
+    delivery = int(themes.loc[themes["label"].str.contains("deliver"), "theme"].iloc[0])
+    edited = model.rename({delivery: "Delivery windows and tracking"}).merge(pair)
     revised = cx.extract_themes(corpus, model=edited)
     print(len(themes), "themes before,", len(revised.tables["themes"]), "after")
+    changed = revised.tables["themes"]["theme"].isin([delivery, min(pair)])
+    revised.tables["themes"].loc[changed, ["theme", "label", "size", "n_participants"]]
     '''),
     md('''
     ## 6. Guiding themes with a codebook
