@@ -296,6 +296,12 @@ CHUNK_SIZE = 2048
 VECTOR_SCHEME = "pad-free-batches-1"
 
 
+def _encoder_dim(encoder: Any) -> int:
+    """Vector size of a sentence-transformers model (the method was renamed in 5.x/6.x)."""
+    method = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+    return int(method())
+
+
 def model_cache(spec: ModelSpec) -> EmbeddingCache:
     """Return the on-disk cache of ``spec``'s vectors (keyed by model and :data:`VECTOR_SCHEME`)."""
     return EmbeddingCache(f"{spec.identity}|{VECTOR_SCHEME}")
@@ -324,7 +330,7 @@ def encode_batch_independent(encoder: Any, texts: Sequence[str], batch_size: int
     """
     texts = list(texts)
     if not texts:
-        return np.zeros((0, encoder.get_sentence_embedding_dimension()), dtype=np.float32)
+        return np.zeros((0, _encoder_dim(encoder)), dtype=np.float32)
     lengths = [
         len(ids) for ids in encoder.tokenizer(
             texts, truncation=True, max_length=encoder.max_seq_length
@@ -333,7 +339,7 @@ def encode_batch_independent(encoder: Any, texts: Sequence[str], batch_size: int
     by_length: dict[int, list[int]] = {}
     for i, n in enumerate(lengths):
         by_length.setdefault(n, []).append(i)
-    out = np.zeros((len(texts), encoder.get_sentence_embedding_dimension()), dtype=np.float32)
+    out = np.zeros((len(texts), _encoder_dim(encoder)), dtype=np.float32)
     for n in sorted(by_length):
         idx = by_length[n]
         for start in range(0, len(idx), batch_size):
@@ -425,7 +431,7 @@ def encode(
 
 
 def _dimension(spec: ModelSpec) -> int:
-    return int(_load_encoder(spec.location).get_sentence_embedding_dimension())
+    return _encoder_dim(_load_encoder(spec.location))
 
 
 def embed(
