@@ -40,8 +40,38 @@ _SLIDE_RC = {"font.size": 13, "axes.titlesize": 17, "axes.labelsize": 14, "xtick
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
+    _display_in_notebooks()
     fig = Figure(figsize=size, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _display_in_notebooks() -> None:
+    """Let Jupyter show a returned Figure as an image even when pyplot was never imported.
+
+    Figures here are made without pyplot, so IPython may have no image formatter for them
+    until ``%matplotlib inline`` runs. When running under IPython and no image formatter for
+    ``Figure`` exists yet, a PNG one is registered; a format the user chose is left alone.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    for mime in ("image/png", "image/svg+xml", "application/pdf", "image/jpeg"):
+        formatter = formatters.get(mime)
+        if formatter is None:
+            continue
+        try:
+            formatter.lookup_by_type(Figure)
+            return
+        except KeyError:
+            continue
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(shell, {"png"})
 
 
 def _rc():

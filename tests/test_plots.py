@@ -159,3 +159,26 @@ def test_emotional_arc(tmp_path):
     fig.savefig(tmp_path / "emotional_arc.png", dpi=100)
     with pytest.raises(KeyError, match="No interview"):
         plot_emotional_arc(corpus, "nobody")
+
+
+def test_returned_figure_displays_in_ipython_without_pyplot(monkeypatch):
+    """A notebook shows the returned Figure as a PNG even if `%matplotlib inline` never ran."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    from cxinsight.plots import _display_in_notebooks
+
+    shell = InteractiveShell.instance()
+    png = shell.display_formatter.formatters["image/png"]
+    monkeypatch.setattr(png, "type_printers", {k: v for k, v in png.type_printers.items() if k is not Figure})
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    fig = Figure()
+    fig.add_subplot().plot([0, 1], [0, 1])
+    assert "image/png" not in shell.display_formatter.format(fig)[0]
+    _display_in_notebooks()
+    import base64
+
+    data, _ = shell.display_formatter.format(fig)
+    image = data["image/png"]
+    raw = base64.b64decode(image) if isinstance(image, str) else image
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
