@@ -91,14 +91,6 @@ def _sentence_spans(doc) -> list[tuple[int, int]]:
     return spans
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Return ``(start, end)`` character offsets of the sentences in ``text``.
-
-    Offsets exclude surrounding white space, so ``text[start:end]`` is the sentence.
-    """
-    return _sentence_spans(_sentencizer()(text))
-
-
 def _merge_short(text: str, spans: list[tuple[int, int]], min_words: int) -> list[tuple[int, int]]:
     """Merge spans shorter than ``min_words`` words into a neighbour within the same turn."""
     merged: list[tuple[int, int]] = []
