@@ -1,11 +1,12 @@
 # cxinsight: two commands do all set-up on a fresh machine (Python 3.11).
-#   make demo   create .venv, install, and run the full analysis of data/sample_interviews
+#   make demo   create .venv, install the lock, and run the full analysis of data/sample_interviews
 #   make test   create or reuse .venv, install the dev extra, and run every test and notebook
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
+PIP := $(PY) -m pip install --disable-pip-version-check -q
+LOCK := requirements.lock
 OUT ?= out/sample_study
 
 .PHONY: demo test bench lint install install-dev clean
@@ -13,14 +14,16 @@ OUT ?= out/sample_study
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# torch is installed first, from the pinned CPU build, so that nothing pulls CUDA packages.
-$(VENV)/.installed: $(VENV)/bin/python pyproject.toml constraints.txt
-	$(PIP) torch==2.13.0
-	$(PIP) -e .
+# Every dependency comes from the lock: exact versions, sha256 hashes, no resolver
+# (torch is the CPU build 2.13.0). cxinsight itself is then installed editable, without deps.
+# Refresh the lock with `python3 tools/refresh_lock.py`.
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml $(LOCK)
+	$(PIP) --require-hashes --no-deps -r $(LOCK)
+	$(PIP) --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
