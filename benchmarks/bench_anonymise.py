@@ -1,4 +1,4 @@
-"""Benchmark of cxinsight.anonymise: leak test, WNUT-17 person recall, throughput, Presidio.
+"""Benchmark of cxinsight.anonymisation: leak test, WNUT-17 person recall, throughput, Presidio.
 
 Prints Markdown tables of figures (measure, value, target, pass/miss). Run with
 ``python benchmarks/run.py anonymise`` or ``python benchmarks/bench_anonymise.py``.
@@ -36,7 +36,7 @@ SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 BRANDS = ["GreenCrate", "CrateCare", "Crate Plus", "Family Crate", "Solo Crate", "GreenCrate app"]
 
 import cxinsight as cx  # noqa: E402
-from cxinsight.anonymise import Anonymiser  # noqa: E402
+from cxinsight.anonymisation import Anonymiser  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str]] = []
 
@@ -77,7 +77,7 @@ def leak_test(corpus, pii) -> None:
         mode = oct(key_path.stat().st_mode & 0o777)
         exported = "not run"
         try:  # a later stage's output: the CSV and transcript export of the pseudonymised study
-            from cxinsight.export import export
+            from cxinsight.exports import export
 
             export(pseudo, Path(tmp) / "export", xlsx=False)
             files = [f for f in (Path(tmp) / "export").rglob("*") if f.is_file()]

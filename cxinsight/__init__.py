@@ -21,6 +21,10 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "Corpus": "cxinsight.corpus",
+    "CxInsightError": "cxinsight.errors",
+    "InputError": "cxinsight.errors",
+    "JourneyError": "cxinsight.errors",
+    "TooLittleTextError": "cxinsight.errors",
     "TranscriptFormatError": "cxinsight.errors",
     "MissingStepError": "cxinsight.errors",
     "NotFittedError": "cxinsight.errors",
@@ -28,11 +32,11 @@ _EXPORTS: dict[str, str] = {
     "KeyMismatchError": "cxinsight.errors",
     "CxInsightWarning": "cxinsight.errors",
     "read": "cxinsight.ingest",
-    "segment": "cxinsight.segment",
-    "Anonymiser": "cxinsight.anonymise",
-    "Key": "cxinsight.anonymise",
-    "anonymise": "cxinsight.anonymise",
-    "reidentify": "cxinsight.anonymise",
+    "segment": "cxinsight.segmentation",
+    "Anonymiser": "cxinsight.anonymisation",
+    "Key": "cxinsight.anonymisation",
+    "anonymise": "cxinsight.anonymisation",
+    "reidentify": "cxinsight.anonymisation",
     "embed": "cxinsight.embeddings",
     "EmotionTagger": "cxinsight.emotions",
     "tag_emotions": "cxinsight.emotions",
@@ -49,7 +53,7 @@ _EXPORTS: dict[str, str] = {
     "synthesise": "cxinsight.insights",
     "opportunities": "cxinsight.insights",
     "segment_contrasts": "cxinsight.insights",
-    "export": "cxinsight.export",
+    "export": "cxinsight.exports",
     "write_report": "cxinsight.report",
     "analyse": "cxinsight.pipeline",
     "export_qdpx": "cxinsight.qda",
@@ -58,13 +62,6 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
-
-
-# A function that shares its module's name must be bound eagerly: importing the submodule
-# would otherwise replace the lazy attribute with the module object itself. Reach the modules'
-# other contents with ``from cxinsight.anonymise import Key`` (not ``import ... as``).
-from cxinsight.anonymise import anonymise  # noqa: E402, F401
-from cxinsight.segment import segment  # noqa: E402, F401
 
 
 def __getattr__(name: str) -> Any:

@@ -15,12 +15,10 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from cxinsight.errors import InputError
+
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
-
-
-class InputError(Exception):
-    """Bad command-line input, reported in one line."""
 
 
 def _debug_flag(p: argparse.ArgumentParser) -> None:
@@ -134,7 +132,7 @@ def _note(msg: str) -> None:
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     import cxinsight as cx
-    from cxinsight.export import export
+    from cxinsight.exports import export
 
     path = _existing(args.path, "input")
     _check_transcripts(path)
@@ -203,7 +201,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_anonymise(args: argparse.Namespace) -> int:
     import cxinsight as cx
-    from cxinsight.export import export_transcripts
+    from cxinsight.exports import export_transcripts
 
     out = Path(args.out)
     _key_outside(args.key, out)
@@ -247,7 +245,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.max_colwidth", 60, "display.max_columns", 12):
         print(shown.to_string(index=False))
     if args.csv:
-        from cxinsight.export import flatten_for_export
+        from cxinsight.exports import flatten_for_export
 
         flatten_for_export(table).to_csv(args.csv, index=False)
         print(f"Saved theme table to {args.csv}")

@@ -121,7 +121,7 @@ class Corpus:
         One row per interview (``interview_id`` plus manifest metadata).
         Built from ``turns`` when omitted.
     segments : DataFrame, optional
-        Sentence-level units, added by :func:`cxinsight.segment`.
+        Sentence-level units, added by :func:`cxinsight.segmentation`.
     embeddings : ndarray, optional
         One row per segment (same order as ``segments``), added by :func:`cxinsight.embed`.
     tables : dict of str to DataFrame, optional

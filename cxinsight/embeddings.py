@@ -447,7 +447,7 @@ def embed(
     Parameters
     ----------
     corpus : Corpus
-        A segmented corpus (run :func:`cxinsight.segment` first).
+        A segmented corpus (run :func:`cxinsight.segmentation` first).
     model : str or path-like, optional
         A local model folder or cached name; see :func:`resolve_model`.
     batch_size : int, default 64

@@ -72,5 +72,18 @@ class KeyMismatchError(CxInsightError, ValueError):
     """A re-identification key does not belong to the corpus it is applied to."""
 
 
+class JourneyError(CxInsightError, ValueError):
+    """A journey definition is invalid; the message names the stage and field at fault."""
+
+
+class TooLittleTextError(CxInsightError, ValueError):
+    """Too few segments to find themes in."""
+
+
+class InputError(CxInsightError, ValueError):
+    """Bad input given on the command line or to :func:`cxinsight.analyse` (a path, a file, an
+    option); the command-line tool reports it in one line and exits with status 2."""
+
+
 class CxInsightWarning(UserWarning):
     """Warnings about data that was skipped, merged or left out, never silently."""

@@ -30,8 +30,8 @@ from cxinsight.errors import CxInsightWarning, TranscriptFormatError
 #: step option name -> (module, function, what it does)
 STEPS: dict[str, tuple[str, str, str]] = {
     "read": ("cxinsight.ingest", "read", "read transcripts"),
-    "segment": ("cxinsight.segment", "segment", "split into segments"),
-    "anonymise": ("cxinsight.anonymise", "anonymise", "pseudonymise"),
+    "segment": ("cxinsight.segmentation", "segment", "split into segments"),
+    "anonymise": ("cxinsight.anonymisation", "anonymise", "pseudonymise"),
     "embed": ("cxinsight.embeddings", "embed", "embed segments"),
     "emotions": ("cxinsight.emotions", "tag_emotions", "tag emotions"),
     "themes": ("cxinsight.themes", "extract_themes", "find themes"),

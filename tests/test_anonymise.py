@@ -1,4 +1,4 @@
-"""Tests of cxinsight.anonymise: detectors, consistency, review/apply, key, reidentify, privacy."""
+"""Tests of cxinsight.anonymisation: detectors, consistency, review/apply, key, reidentify, privacy."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 import cxinsight as cx
-from cxinsight.anonymise import DETECTION_COLUMNS, REVIEW_COLUMNS, Anonymiser, Key
-from cxinsight.anonymise import patterns as P
-from cxinsight.anonymise import spoken as S
+from cxinsight.anonymisation import DETECTION_COLUMNS, REVIEW_COLUMNS, Anonymiser, Key
+from cxinsight.anonymisation import patterns as P
+from cxinsight.anonymisation import spoken as S
 from cxinsight.corpus import Corpus
 from cxinsight.errors import KeyMismatchError, ModelNotFoundError
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxinsight.anonymise import Anonymiser
-from cxinsight.anonymise.names import UNCASED_BELOW, NameRules, casing_information
+from cxinsight.anonymisation import Anonymiser
+from cxinsight.anonymisation.names import UNCASED_BELOW, NameRules, casing_information
 
 
 @pytest.fixture(scope="module")

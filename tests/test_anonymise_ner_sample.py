@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cxinsight as cx
-from cxinsight.anonymise import Anonymiser
+from cxinsight.anonymisation import Anonymiser
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample_interviews"
 GROUND_TRUTH = SAMPLE_DIR / "_ground_truth"

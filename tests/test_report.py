@@ -9,7 +9,7 @@ import pytest
 from cx_constructed import make_study
 
 import cxinsight as cx
-from cxinsight.export import export
+from cxinsight.exports import export
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import cxinsight as cx
 from cxinsight.corpus import Corpus
-from cxinsight.segment import SEGMENT_COLUMNS, is_backchannel
+from cxinsight.segmentation import SEGMENT_COLUMNS, is_backchannel
 
 
 def corpus_of(texts, start=None, end=None, extra=None):

@@ -18,15 +18,13 @@ from typing import Any
 
 import yaml
 
+from cxinsight.errors import JourneyError
+
 #: Stage names must be short identifiers (they become values of the ``stage`` column).
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Names that cannot be stages: they mean "no stage" in manual columns.
 NO_STAGE_VALUES = frozenset({"none", "na", "n/a", "no_stage", ""})
 _STAGE_FIELDS = {"name", "label", "description", "examples", "questions", "keywords"}
-
-
-class JourneyError(ValueError):
-    """A journey definition is invalid; the message names the stage and field at fault."""
 
 
 @dataclass(frozen=True)

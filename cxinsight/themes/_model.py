@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
-from cxinsight.errors import CxInsightError, NotFittedError
+from cxinsight.errors import NotFittedError, TooLittleTextError
 from cxinsight.themes import _cluster
 from cxinsight.themes._backend import bertopic_module, make_embedder, quiet
 from cxinsight.themes._codebook import (
@@ -31,10 +31,6 @@ MIN_SEGMENTS = 30
 #: Version of the on-disk layout written by :meth:`ThemeModel.save`.
 SAVE_FORMAT_VERSION = 1
 _CLUSTERINGS = ("auto", "agglomerative", "kmeans", "hdbscan")
-
-
-class TooLittleTextError(CxInsightError, ValueError):
-    """Too few segments to find themes in."""
 
 
 def themable_mask(segments: pd.DataFrame, min_words: int = 3) -> tuple[np.ndarray, dict[str, int]]:

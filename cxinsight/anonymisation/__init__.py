@@ -6,9 +6,9 @@ The public names are :class:`Anonymiser`, :func:`anonymise`, :func:`reidentify` 
 
 from __future__ import annotations
 
-from cxinsight.anonymise._reidentify import reidentify
-from cxinsight.anonymise._spans import LABELS, Detection
-from cxinsight.anonymise.anonymiser import (
+from cxinsight.anonymisation._reidentify import reidentify
+from cxinsight.anonymisation._spans import LABELS, Detection
+from cxinsight.anonymisation.anonymiser import (
     DEFAULT_LABELS,
     DETECTION_COLUMNS,
     OPERATORS,
@@ -16,7 +16,7 @@ from cxinsight.anonymise.anonymiser import (
     Anonymiser,
     anonymise,
 )
-from cxinsight.anonymise.key import Key
+from cxinsight.anonymisation.key import Key
 
 __all__ = [
     "Anonymiser", "Key", "anonymise", "reidentify", "Detection", "LABELS", "DEFAULT_LABELS",

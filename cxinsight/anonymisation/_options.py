@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from cxinsight.anonymise import names as _names
-from cxinsight.anonymise._known import fold
-from cxinsight.anonymise._spans import LABELS
+from cxinsight.anonymisation import names as _names
+from cxinsight.anonymisation._known import fold
+from cxinsight.anonymisation._spans import LABELS
 
 OPERATORS = ("placeholder", "surrogate", "redact", "mask")
 DEFAULT_LABELS = tuple(label for label in LABELS if label != "DATE")
@@ -35,7 +35,7 @@ class _Config:
         if unknown:
             raise ValueError(
                 f"labels has unknown entries {unknown}; known labels are {list(LABELS)}. "
-                "DATE is off by default: add it with `from cxinsight.anonymise import DEFAULT_LABELS` "
+                "DATE is off by default: add it with `from cxinsight.anonymisation import DEFAULT_LABELS` "
                 "and labels=[*DEFAULT_LABELS, 'DATE']."
             )
         self.labels = frozenset(labels)
@@ -73,7 +73,7 @@ class _Config:
         self.nlp = None
         self.ner_name = None
         if a.ner is not None:
-            from cxinsight.anonymise.ner import load_pipeline, pipeline_name
+            from cxinsight.anonymisation.ner import load_pipeline, pipeline_name
 
             if not (isinstance(a.ner, str) or hasattr(a.ner, "pipe_names") or hasattr(a.ner, "__fspath__")):
                 raise TypeError(

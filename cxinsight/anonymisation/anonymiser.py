@@ -8,13 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from cxinsight.anonymise import patterns as _patterns
-from cxinsight.anonymise import spoken as _spoken
-from cxinsight.anonymise._known import KnownMatcher, fold
-from cxinsight.anonymise._options import DEFAULT_LABELS, OPERATORS, _Config
-from cxinsight.anonymise._spans import Detection, resolve
-from cxinsight.anonymise._study import REVIEW_COLUMNS, _Entities, _Study
-from cxinsight.anonymise.key import Key
+from cxinsight.anonymisation import patterns as _patterns
+from cxinsight.anonymisation import spoken as _spoken
+from cxinsight.anonymisation._known import KnownMatcher, fold
+from cxinsight.anonymisation._options import DEFAULT_LABELS, OPERATORS, _Config
+from cxinsight.anonymisation._spans import Detection, resolve
+from cxinsight.anonymisation._study import REVIEW_COLUMNS, _Entities, _Study
+from cxinsight.anonymisation.key import Key
 from cxinsight.corpus import Corpus
 
 __all__ = ["Anonymiser", "anonymise", "DEFAULT_LABELS", "OPERATORS", "REVIEW_COLUMNS", "DETECTION_COLUMNS"]
@@ -167,7 +167,7 @@ class Anonymiser:
         if names and cfg.rules is not None and "PERSON" in labels:
             found += cfg.rules.find(text)
         if cfg.nlp is not None:
-            from cxinsight.anonymise.ner import find_entities
+            from cxinsight.anonymisation.ner import find_entities
 
             found += [d for d in find_entities(cfg.nlp, text) if d.label in labels]
         return found

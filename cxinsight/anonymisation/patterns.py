@@ -1,7 +1,7 @@
 """Pattern detectors with validation: e-mail, URL, phone, card, IBAN, IP, postcodes, addresses,
 order and account numbers, dates.
 
-Every function takes a string and returns a list of :class:`~cxinsight.anonymise._spans.Detection`.
+Every function takes a string and returns a list of :class:`~cxinsight.anonymisation._spans.Detection`.
 Numbers are validated where a checksum exists (Luhn for cards, mod-97 for IBANs, octet ranges
 for IPv4, :mod:`ipaddress` for IPv6); phones are found with the ``phonenumbers`` library.
 """
@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from cxinsight.anonymise._spans import Detection
+from cxinsight.anonymisation._spans import Detection
 
 # ----------------------------------------------------------------------------- e-mail and URL
 _EMAIL = re.compile(

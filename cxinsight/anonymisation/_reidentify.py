@@ -7,8 +7,8 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from cxinsight.anonymise._spans import splice
-from cxinsight.anonymise.key import Key, turns_fingerprint
+from cxinsight.anonymisation._spans import splice
+from cxinsight.anonymisation.key import Key, turns_fingerprint
 from cxinsight.corpus import Corpus
 from cxinsight.errors import KeyMismatchError
 

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from cxinsight.anonymise import names as _names
-from cxinsight.anonymise import spoken as _spoken
-from cxinsight.anonymise._known import KnownMatcher, fold
-from cxinsight.anonymise._options import _Config
-from cxinsight.anonymise._spans import LABELS, Detection, offset_mapper, resolve, splice
-from cxinsight.anonymise.key import KEY_FORMAT, KEY_VERSION, Key, turns_fingerprint
+from cxinsight.anonymisation import names as _names
+from cxinsight.anonymisation import spoken as _spoken
+from cxinsight.anonymisation._known import KnownMatcher, fold
+from cxinsight.anonymisation._options import _Config
+from cxinsight.anonymisation._spans import LABELS, Detection, offset_mapper, resolve, splice
+from cxinsight.anonymisation.key import KEY_FORMAT, KEY_VERSION, Key, turns_fingerprint
 from cxinsight.corpus import Corpus, _json_safe
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cxinsight.anonymise.anonymiser import Anonymiser
+    from cxinsight.anonymisation.anonymiser import Anonymiser
 
 REVIEW_COLUMNS = [
     "interview_id", "turn", "start", "end", "text", "label", "detector", "score", "context",

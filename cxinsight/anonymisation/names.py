@@ -26,7 +26,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from cxinsight.anonymise._spans import Detection
+from cxinsight.anonymisation._spans import Detection
 
 _TOKEN = re.compile(r"[^\W\d_][^\W\d_]*(?:['’-][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$|['’]$", re.IGNORECASE)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cxinsight.anonymise._spans import Detection
+from cxinsight.anonymisation._spans import Detection
 from cxinsight.errors import ModelNotFoundError
 
 #: spaCy entity labels -> cxinsight labels (others are ignored)

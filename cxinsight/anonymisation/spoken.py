@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from cxinsight.anonymise._spans import Detection
+from cxinsight.anonymisation._spans import Detection
 
 _NUMBER_WORD = (
     r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"

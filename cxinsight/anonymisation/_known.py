@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from cxinsight.anonymise._spans import Detection
+from cxinsight.anonymisation._spans import Detection
 
 
 def fold(text: str) -> str:
