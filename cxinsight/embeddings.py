@@ -468,7 +468,7 @@ def embed(
         show_progress=show_progress, return_stats=True,
     )
     meta = dict(corpus.meta)
-    meta["embedding"] = stats
+    meta["embedding"] = {**stats, "model_argument": None if model is None else str(model)}
     params = {"model": stats["model"], "origin": stats["origin"], "batch_size": batch_size,
               "normalised": True}
     return corpus.with_step("embed", params, embeddings=vectors, meta=meta)
@@ -487,3 +487,18 @@ def corpus_embeddings(corpus: Corpus, mask: np.ndarray | None = None) -> np.ndar
     if corpus.embeddings is None:
         raise MissingStepError("The corpus has no embeddings yet. Run `cx.embed(corpus)` first.")
     return corpus.embeddings if mask is None else corpus.embeddings[np.asarray(mask, dtype=bool)]
+
+
+def corpus_model(corpus: Corpus) -> str | None:
+    """Return the ``model`` argument the corpus was embedded with (``None``: the default).
+
+    Every step that embeds texts of its own (stage prototypes, codebook phrases, label checks)
+    passes this to :func:`encode`, so that one model choice in :func:`embed` reaches them all.
+    """
+    info = corpus.meta.get("embedding") or {}
+    return info.get("model_argument")
+
+
+def encode_for(corpus: Corpus, texts: Sequence[str], **kwargs: Any) -> np.ndarray:
+    """Embed ``texts`` with the same model as ``corpus.embeddings`` (see :func:`corpus_model`)."""
+    return encode(texts, corpus_model(corpus), **kwargs)
