@@ -7,6 +7,8 @@ import math
 import pandas as pd
 
 from cxinsight.corpus import Corpus
+from cxinsight.speech import group_columns as speech_group_columns
+from cxinsight.speech import participant_mask
 
 #: Stage order used when neither the segments nor a journey curve give one.
 DEFAULT_STAGE_ORDER = (
@@ -21,17 +23,12 @@ NAME_COLUMNS = ("participant_name", "name", "interviewer", "interviewer_name", "
 def participant_segments(corpus: Corpus) -> pd.DataFrame:
     """Return the segments spoken by participants (interviewer speech and back-channels removed).
 
-    When no speaker has the ``participant`` role (e.g. an unlabelled SRT file), every segment
-    that is not the interviewer's counts.
+    The definition is :func:`cxinsight.speech.participant_mask`: in an interview where no
+    speaker has the ``participant`` role (e.g. an unlabelled SRT file), every segment that is not
+    the interviewer's counts.
     """
     seg = corpus.require("segments", ["interview_id", "text"], "cx.segment(corpus)")
-    role = seg["role"].astype(str) if "role" in seg.columns else pd.Series("unknown", index=seg.index)
-    mask = role == "participant"
-    if not mask.any():
-        mask = role != "interviewer"
-    if "is_backchannel" in seg.columns:
-        mask &= ~seg["is_backchannel"].fillna(False).astype(bool)
-    return seg.loc[mask]
+    return seg.loc[participant_mask(seg)]
 
 
 def participant_codes(corpus: Corpus) -> dict[str, str]:
@@ -102,30 +99,13 @@ def is_numeric_kpi(series: pd.Series) -> bool:
     return ok.size >= 4 and ok.nunique() > 1 and values.notna().mean() >= 0.5
 
 
-def group_columns(participants: pd.DataFrame, n_participants: int) -> list[str]:
+def group_columns(participants: pd.DataFrame, n_participants: int | None = None) -> list[str]:
     """Participant columns that split the study into groups worth comparing.
 
-    Text or categorical columns with 2–8 distinct values, where at least two levels hold two or
-    more participants, and that are not identifiers or names.
+    Kept for callers of the old signature; the definition is
+    :func:`cxinsight.speech.group_columns` (``n_participants`` is no longer needed).
     """
-    skip = {"interview_id", "participant_code", "source", "file", "path", "date", *NAME_COLUMNS}
-    out = []
-    for col in participants.columns:
-        if col in skip or col.lower().endswith(("_id", "_name", "_date")):
-            continue
-        s = participants[col]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            continue
-        vals = s.dropna().astype(str)
-        if vals.empty:
-            continue
-        counts = vals.value_counts()
-        if not (2 <= len(counts) <= 8) or (counts >= 2).sum() < 2:
-            continue
-        if len(counts) == len(vals) or len(counts) >= max(n_participants, 3):
-            continue
-        out.append(col)
-    return out
+    return speech_group_columns(participants)
 
 
 def empty_like(columns: list[str]) -> pd.DataFrame:
