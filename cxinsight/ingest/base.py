@@ -20,6 +20,7 @@ __all__ = [
     "split_label",
     "looks_like_name",
     "label_key",
+    "strip_suffix",
 ]
 
 
@@ -117,7 +118,7 @@ def parse_timestamp(value: str) -> float | None:
 
 
 # ---------------------------------------------------------------------------- labels
-_LABEL_CHARS = re.compile(r"[^\W\d_][\w.'\u2019()\- ]{0,44}\Z")
+_LABEL_CHARS = re.compile(r"[^\W\d_][\w.'\u2019()\[\]\- ]{0,44}\Z")
 _WORD_NUMBER = re.compile(r"([^\W\d_]{4,})(\d{1,2})\Z")
 _NON_ALNUM = re.compile(r"[\W_]+")
 _PARTICLES = frozenset("de da di du del della der den van von la le bin ibn al el st mc mac".split())
@@ -143,7 +144,7 @@ def split_label(line: str) -> tuple[str, str] | None:
         # "[SPEAKER_00]: text" (WhisperX and other diarisation tools)
         j = line.find("]:", 1, 62)
         if j > 1 and _head_ok(line[1:j].strip()):
-            return line[1:j].strip(), line[j + 2 :].strip()
+            return strip_suffix(line[1:j].strip()), line[j + 2 :].strip()
         return None
     i = line.find(":")
     if i <= 0 or i > 60:
@@ -157,7 +158,20 @@ def split_label(line: str) -> tuple[str, str] | None:
     rest = line[i + 1 :]
     if rest[:1] in ("*", "_"):
         rest = rest.lstrip("*_")
-    return head, rest.strip()
+    return strip_suffix(head), rest.strip()
+
+
+_SUFFIX = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]\Z")
+
+
+def strip_suffix(label: str) -> str:
+    """Drop a bracketed suffix from a speaker label: ``Jane Doe (JD)`` -> ``Jane Doe``,
+    ``Tom [host]`` -> ``Tom``, ``Speaker 1 (Zoom)`` -> ``Speaker 1``. A label that is only a
+    bracket is kept."""
+    if label[-1:] not in ")]":
+        return label
+    out = _SUFFIX.sub("", label)
+    return out if out and out[0].isalnum() else label
 
 
 @lru_cache(maxsize=4096)

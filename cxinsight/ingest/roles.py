@@ -9,8 +9,11 @@ Roles are decided in this order, and the reason is recorded in ``meta["speakers"
    column naming the participant);
 4. once someone is known to be the interviewer, everyone else is a participant;
 5. evidence: the interviewer is the speaker who asks the questions (a clearly higher share of
-   turns with a question mark, and shorter turns). When the evidence is not clear the role
-   stays ``unknown`` rather than being guessed.
+   turns with a question mark, and shorter turns);
+6. across files (in :func:`cxinsight.read`): a speaker found to be the interviewer in another
+   file of the study, or the one named speaker present in most interviews, is the interviewer;
+7. when nothing decides, no speaker is dropped: every speaker who is not the interviewer counts
+   as a participant with the reason ``assumed``, and the files table flags the file.
 
 Aliases (``Jane Doe`` then ``JD``, or ``Jane``) are merged only when exactly one other label
 in the same file fits (initials or first name) and neither is a role word.
@@ -18,13 +21,24 @@ in the same file fits (initials or first name) and neither is a role word.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from cxinsight.ingest.base import initials, label_key, looks_like_name, tidy_label
 
-__all__ = ["role_from_label", "accept_label", "canonical_labels", "merge_aliases", "assign_roles"]
+__all__ = [
+    "role_from_label",
+    "accept_label",
+    "canonical_labels",
+    "merge_aliases",
+    "assign_roles",
+    "load_roles",
+    "GENERIC_LABEL",
+]
 
 _INTERVIEWER_WORDS = frozenset(
     "interviewer interviewers moderator researcher host facilitator i q int intv iv ivr iwr "
@@ -287,3 +301,81 @@ def _asks_more(stats: Mapping[str, dict[str, float]], spk: str) -> bool:
     if not others or not stats[spk]["turns"]:
         return False
     return _qratio(stats[spk]) >= 0.2 and _qratio(stats[spk]) > max(_qratio(stats[s]) for s in others)
+
+
+#: Labels that name no person (diarisation placeholders): never matched across files.
+GENERIC_LABEL = re.compile(r"(?:unknown\s*)?speaker[\s_-]*\w{0,3}|unknown|spk[\s_-]*\d+|s\d+", re.IGNORECASE)
+_ROLE_VALUES = ("interviewer", "participant", "unknown")
+
+
+def load_roles(source: Any) -> dict[str, Any]:
+    """Read role overrides from a dict, a CSV file or a YAML file.
+
+    Parameters
+    ----------
+    source : dict, str or Path
+        ``{"Jane Doe": "interviewer"}`` or ``{"int03": {"Speaker 1": "interviewer"}}``; a CSV
+        with columns ``speaker``, ``role`` and optionally ``interview_id``; or a YAML file
+        holding one of the two dict forms.
+
+    Returns
+    -------
+    dict
+        The overrides in dict form.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ValueError
+        The file has the wrong columns or shape, or a role that is not allowed.
+    """
+    if isinstance(source, Mapping):
+        return dict(source)
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"roles file {path} does not exist.")
+    suffix = path.suffix.lower()
+    if suffix in (".yml", ".yaml"):
+        import yaml
+
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+        if not isinstance(data, Mapping):
+            raise ValueError(
+                f"{path}: expected a mapping such as 'Jane Doe: interviewer' or "
+                "'int03: {Speaker 1: interviewer}'."
+            )
+        return {str(k): (dict(v) if isinstance(v, Mapping) else v) for k, v in data.items()}
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out: dict[str, Any] = {}
+    for i, row in enumerate(rows, start=2):
+        low = {str(k).strip().casefold(): (v or "").strip() for k, v in row.items() if k is not None}
+        if "speaker" not in low or "role" not in low:
+            raise ValueError(
+                f"{path}, line {i}: a roles CSV needs the columns speaker and role "
+                "(and optionally interview_id)."
+            )
+        role = low["role"].casefold()
+        if role not in _ROLE_VALUES:
+            raise ValueError(f"{path}, line {i}: role {low['role']!r} is not one of {list(_ROLE_VALUES)}.")
+        iid = low.get("interview_id", "")
+        if iid:
+            out.setdefault(iid, {})[low["speaker"]] = role
+        else:
+            out[low["speaker"]] = role
+    return out
+
+
+def assume_participants(decided: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Turn every ``unknown`` role into ``participant`` (reason ``assumed``).
+
+    No speaker is left out of the analysis because its role could not be decided; the files
+    table flags the file so the user can set ``roles=``.
+    """
+    return {
+        s: (("participant", "assumed") if r == "unknown" else (r, why)) for s, (r, why) in decided.items()
+    }

@@ -12,6 +12,10 @@ Recognised, in any mix within one file:
   (or ``H:MM:SS``) on its own line and the turn's text on the following lines; the
   ``Transcribed by https://otter.ai`` footer is dropped;
 * ``Name<TAB>text`` (a name recurring before a tab);
+* labels without a colon when they recur: ``**Name** text`` / ``**Name** [0:32] text``
+  (podcast Markdown) and ``[Speaker 1] [00:17] text`` (diarisation exports); bracketed
+  suffixes are dropped (``Jane Doe (JD): text`` is ``Jane Doe``); Markdown-escaped brackets
+  (``\\[00:05:53.18\\]``) are read as timestamps;
 * ``[SPEAKER_00]: text`` from diarisation tools; subtitle blocks pasted into a document
   (``0:0:0.0 --> 0:0:5.220``, the speaker's name on its own line, then the text);
 * unlabelled lines continue the previous turn; lines before the first turn (a title, a date)
@@ -44,6 +48,39 @@ _BRACKET_TS = re.compile(r"[\[(]\s*(" + TIME + r")\s*[\])]")
 _TIME_ONLY = re.compile(TIME + r"\Z")
 _OTTER_FOOTER = re.compile(r"transcribed by https?://otter\.ai", re.IGNORECASE)
 _MD_RULES = frozenset({"---", "***", "___", "- - -", "* * *"})
+_SOFT_BOLD = re.compile(r"(\*\*|__)([^*_\n]{1,45}?)\1\s+(\S.*)\Z")
+_SOFT_BRACKET = re.compile(r"\[([^\[\]\n]{1,45})\]\s+(\S.*)\Z")
+#: bracketed words that annotate a recording, never a speaker
+_ANNOTATIONS = frozenset(
+    "laughter laughs laughing inaudible unintelligible crosstalk music applause silence pause "
+    "noise background overlapping sic cough coughs sighs break end start intro outro".split()
+)
+
+
+def _soft_label(rest: str) -> tuple[str, str, bool] | None:
+    """``**Name** text`` or ``[Name] text`` (no colon) -> (label, text, bold)."""
+    if rest[:2] in ("**", "__"):
+        m = _SOFT_BOLD.match(rest)
+        if m is not None:
+            return m.group(2).strip(), m.group(3).strip(), True
+    elif rest[:1] == "[":
+        m = _SOFT_BRACKET.match(rest)
+        if m is not None:
+            return m.group(1).strip(), m.group(2).strip(), False
+    return None
+
+
+def _soft_ok(label: str, count: int) -> bool:
+    words = label.split()
+    return (
+        count >= 2
+        and 0 < len(words) <= 4
+        and looks_like_name(label)
+        and label[0].isalpha()
+        and words[0].casefold() not in NOT_SPEAKERS
+        and words[0].casefold() not in _ANNOTATIONS
+        and words[0].casefold() not in SENTENCE_STARTERS
+    )
 
 
 def _header_name(s: str) -> tuple[str, float | None] | None:
@@ -93,6 +130,8 @@ def parse_text(
     TranscriptFormatError
         When no speaker turn can be found.
     """
+    if markdown and "\\[" in text:
+        text = text.replace("\\[", "[").replace("\\]", "]")
     lines = text.split("\n")
     # pass 1: what each line could be
     kinds: list[tuple] = []
@@ -100,6 +139,7 @@ def parse_text(
     header_counts: Counter = Counter()
     vname_counts: Counter = Counter()
     tab_counts: Counter = Counter()
+    soft_counts: Counter = Counter()
     md_labels = 0
     for raw in lines:
         s = raw.strip()
@@ -117,6 +157,7 @@ def parse_text(
             continue
         ts = None
         rest = s
+        first_br = None
         if "-->" in s:
             timing = _timing_line(s)
             if timing is not None:
@@ -130,7 +171,6 @@ def parse_text(
                 if not rest.strip():
                     kinds.append(("time", ts))
                     continue
-            first_br = None
             if "[" in rest or "(" in rest:
                 mb = _BRACKET_TS.search(rest)
                 if mb is not None:
@@ -154,6 +194,11 @@ def parse_text(
                 header_counts[hdr[0]] += 1
                 kinds.append(("header", hdr[0], hdr[1], s))
                 continue
+        if rest[:1] in "*_[" and (soft := _soft_label(rest)) is not None:
+            soft_counts[soft[0]] += 1
+            soft_ts = ts if ts is not None else (first_br[1] if first_br is not None else None)
+            kinds.append(("soft", soft[0], soft[1], soft_ts, rest, soft[2]))
+            continue
         if "\t" in rest:
             head, _, body = rest.partition("\t")
             head = head.strip().rstrip(":").strip()
@@ -254,6 +299,15 @@ def parse_text(
             pending_ts = pending_end = None
             from_labels += 1
             continue
+        if kind == "soft" and _soft_ok(k[1], soft_counts[k[1]]):
+            close()
+            cur = Utterance(k[1], "", k[3] if k[3] is not None else pending_ts, None, i + 1)
+            utts.append(cur)
+            parts = [k[2]] if k[2] else []
+            pending_ts = pending_end = None
+            from_labels += 1
+            md_labels += k[5]
+            continue
         if kind == "header" and k[1] in headers_ok:
             close()
             cur = Utterance(k[1], "", k[2] if k[2] is not None else pending_ts, None, i + 1)
@@ -262,7 +316,7 @@ def parse_text(
             pending_ts = None
             from_headers += 1
             continue
-        body = k[4] if kind == "label" else (k[3] if kind in ("header", "tab") else k[1])
+        body = k[4] if kind in ("label", "soft") else (k[3] if kind in ("header", "tab") else k[1])
         if cur is not None and pending_end is not None:
             cur.end = pending_end  # a timed block continuing the same speaker
             pending_ts = pending_end = None
