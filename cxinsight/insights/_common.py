@@ -108,6 +108,69 @@ def group_columns(participants: pd.DataFrame, n_participants: int | None = None)
     return speech_group_columns(participants)
 
 
+def journey_status(corpus: Corpus) -> tuple[bool, str]:
+    """Whether stage-based findings apply to this study, and why not when they do not.
+
+    Stage-based insights, curves and opportunities need a ``stage`` column with at least one
+    value, and a journey that was not judged inapplicable (``corpus.meta["journey"]
+    ["applicable"]`` is ``False`` when the study does not follow the journey map).
+
+    Returns
+    -------
+    applicable : bool
+    reason : str
+        Empty when applicable; otherwise one sentence for the reader.
+    """
+    info = corpus.meta.get("journey")
+    if isinstance(info, dict) and info.get("applicable") is False:
+        reason = str(info.get("reason") or "the study does not follow the journey map").strip()
+        return False, reason
+    seg = corpus.segments
+    if seg is None or "stage" not in seg.columns:
+        return False, "no journey stages were assigned"
+    if not seg["stage"].notna().any():
+        return False, "no segment has a journey stage"
+    return True, ""
+
+
+def journey_applies(corpus: Corpus) -> bool:
+    """True when stage-based findings apply (see :func:`journey_status`)."""
+    return journey_status(corpus)[0]
+
+
+def study_kind(corpus: Corpus) -> str:
+    """``"survey"`` when most of the study's files are survey exports, else ``"interviews"``."""
+    files = corpus.meta.get("files", []) or []
+    formats = [str(f.get("format", "")).lower() for f in files if isinstance(f, dict)]
+    n_survey = sum(fmt == "survey" for fmt in formats)
+    if formats and n_survey * 2 >= len(formats):
+        return "survey"
+    if corpus.meta.get("study_kind") == "survey":
+        return "survey"
+    return "interviews"
+
+
+def people_noun(corpus: Corpus) -> str:
+    """How the report calls the people in the study: ``respondents`` or ``participants``."""
+    return "respondents" if study_kind(corpus) == "survey" else "participants"
+
+
+def request_mask(seg: pd.DataFrame) -> pd.Series:
+    """Which segments are requests or wishes ("please add…", "I wish…"), not feelings.
+
+    Read from a boolean ``request`` (or ``is_request``) column, or ``kind``/``emotion`` equal
+    to ``request``, as the emotion tagger writes them; all ``False`` when none is present.
+    """
+    out = pd.Series(False, index=seg.index)
+    for col in ("request", "is_request"):
+        if col in seg.columns:
+            out |= seg[col].astype("boolean").fillna(False).astype(bool)
+    for col in ("kind", "emotion"):
+        if col in seg.columns:
+            out |= seg[col].astype(str).str.lower().eq("request")
+    return out
+
+
 def empty_like(columns: list[str]) -> pd.DataFrame:
     """An empty DataFrame with ``columns``."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -123,6 +186,7 @@ def safe_float(x: object) -> float:
 
 __all__ = [
     "ALL_STAGES", "DEFAULT_STAGE_ORDER", "empty_like", "fmt_num", "fmt_p", "group_columns",
-    "is_numeric_kpi", "nice", "participant_codes", "participant_segments", "participant_valence",
-    "safe_float", "stage_order",
+    "is_numeric_kpi", "journey_applies", "journey_status", "nice", "participant_codes",
+    "participant_segments", "participant_valence", "people_noun", "request_mask", "safe_float",
+    "stage_order", "study_kind",
 ]

@@ -10,14 +10,16 @@ import pandas as pd
 
 from cxinsight.corpus import Corpus
 from cxinsight.insights._common import (
+    empty_like,
     fmt_num,
     group_columns,
+    journey_status,
     nice,
     participant_codes,
     participant_segments,
-    stage_order,
 )
 from cxinsight.insights.stats import bootstrap_mean_ci
+from cxinsight.insights.synthesis import group_phrase
 
 #: Columns of :func:`opportunities`.
 OPPORTUNITY_COLUMNS = [
@@ -49,10 +51,11 @@ def _leading(g: pd.DataFrame) -> str:
 def stage_summary(
     corpus: Corpus, by: str | None = None, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0
 ) -> pd.DataFrame:
-    """Mean valence per journey stage (and group), participants weighing equally.
+    """Mean valence per journey stage (and group): the journey curve's stages that have data.
 
-    A light stand-in for :func:`cxinsight.journey_curve` with the same core columns, used by the
-    report and :func:`opportunities` when no journey curve table is stored in the corpus.
+    The figures are :func:`cxinsight.journey_curve`'s (one definition of the curve: the mean of
+    the participants' own stage means, bootstrap over participants), without its empty stages,
+    with ``group`` named after ``by`` and ``emotions`` (= ``leading_emotions``).
 
     Parameters
     ----------
@@ -66,36 +69,21 @@ def stage_summary(
     Returns
     -------
     DataFrame
-        ``[by], stage, valence, ci_low, ci_high, n_participants, n_segments, emotions`` in
-        journey order.
+        ``[by], stage, stage_label, stage_order, valence, ci_low, ci_high, n_participants,
+        n_segments, leading_emotions, emotions`` in journey order.
     """
-    seg = _with_stage(corpus)
-    order = stage_order(corpus)
-    keys = ["stage"]
-    if by is not None:
-        if by not in corpus.participants.columns:
-            raise ValueError(f"by={by!r} is not a column of corpus.participants.")
-        p = corpus.participants.assign(interview_id=corpus.participants["interview_id"].astype(str))
-        seg = seg.merge(p[["interview_id", by]].drop_duplicates("interview_id"), on="interview_id", how="left")
-        seg = seg[seg[by].notna()]
-        seg[by] = seg[by].astype(str)
-        keys = [by, "stage"]
-    rows = []
-    for key, g in seg.groupby(keys, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        per = g.groupby("interview_id")["valence"].mean()
-        mean, lo, hi = bootstrap_mean_ci(per.to_numpy(), n_boot=n_boot, level=level, seed=seed)
-        row = dict(zip(keys, key))
-        row.update(valence=mean, ci_low=lo, ci_high=hi, n_participants=len(per),
-                   n_segments=len(g), emotions=_leading(g))
-        rows.append(row)
-    cols = keys + ["valence", "ci_low", "ci_high", "n_participants", "n_segments", "emotions"]
-    out = pd.DataFrame(rows, columns=cols)
-    if out.empty:
-        return out
-    out["_o"] = out["stage"].map({s: i for i, s in enumerate(order)}).fillna(len(order))
-    out = out.sort_values(([by] if by else []) + ["_o"], kind="mergesort").drop(columns="_o")
-    return out.reset_index(drop=True)
+    from cxinsight.journey.curve import journey_curve
+
+    corpus.require("segments", ["valence"], "cx.tag_emotions(corpus)")
+    corpus.require("segments", ["stage"], "cx.assign_stages(corpus)")
+    if by is not None and by not in corpus.participants.columns:
+        raise ValueError(f"by={by!r} is not a column of corpus.participants.")
+    curve = journey_curve(corpus, by, n_boot=n_boot, seed=seed, ci=level)
+    curve = curve[curve["n_participants"] > 0]
+    if by is not None and by not in curve.columns and "group" in curve.columns:
+        curve = curve.rename(columns={"group": by})
+    curve = curve.assign(emotions=curve["leading_emotions"] if "leading_emotions" in curve else "")
+    return curve.reset_index(drop=True)
 
 
 def theme_summary(
@@ -166,29 +154,15 @@ def _curve(corpus: Corpus, by: str | None, n_boot: int, seed: int) -> pd.DataFra
     return stage_summary(corpus, by, n_boot=n_boot, seed=seed)
 
 
-def _extremes(curve: pd.DataFrame, order: list[str], local: bool) -> list[tuple[str, pd.Series]]:
-    c = curve[curve["valence"].notna()]
-    if "n_participants" in c.columns:
-        c = c[c["n_participants"] >= 2]
-    if c.empty:
-        return []
-    c = c.assign(_o=c["stage"].astype(str).map({s: i for i, s in enumerate(order)}).fillna(len(order)))
-    c = c.sort_values("_o", kind="mergesort").reset_index(drop=True)
-    v = c["valence"].to_numpy(dtype=float)
-    found: dict[int, str] = {int(np.argmin(v)): "trough", int(np.argmax(v)): "peak"}
-    if len(v) == 1:
-        found = {0: "trough" if v[0] < 0 else "peak"}
-    if local and len(v) >= 3:
-        centre = float(np.mean(v))
-        # a local extreme must stand out: a quarter of the curve's range away from its mean
-        margin = 0.25 * float(v.max() - v.min())
-        for i in range(len(v)):
-            nbrs = [v[j] for j in (i - 1, i + 1) if 0 <= j < len(v)]
-            if all(v[i] < x for x in nbrs) and v[i] <= centre - margin:
-                found.setdefault(i, "trough")
-            elif all(v[i] > x for x in nbrs) and v[i] >= centre + margin:
-                found.setdefault(i, "peak")
-    return [(kind, c.iloc[i]) for i, kind in sorted(found.items())]
+def _moments(corpus: Corpus, by: str | None, n_boot: int, seed: int) -> pd.DataFrame:
+    """The journey's highs and lows: the stored ``moments`` table or :func:`cxinsight.moments`."""
+    from cxinsight.journey.curve import moments
+
+    stored = corpus.tables.get("moments")
+    if by is None and stored is not None and {"kind", "stage", "valence"} <= set(stored.columns):
+        if "group" not in stored.columns or stored["group"].isna().all():
+            return stored
+    return moments(corpus, by, n_boot=n_boot, seed=seed)
 
 
 def _drivers(seg: pd.DataFrame, kind: str, max_drivers: int) -> list[dict[str, Any]]:
@@ -209,21 +183,20 @@ def _drivers(seg: pd.DataFrame, kind: str, max_drivers: int) -> list[dict[str, A
     return out[:max_drivers]
 
 
-def _quotes(seg: pd.DataFrame, kind: str, themes: list[int], n: int, codes: dict[str, str]):
-    s = seg
-    if themes and "theme" in seg.columns:
-        s = seg[pd.to_numeric(seg["theme"], errors="coerce").isin(themes)]
-    s = s.assign(_v=s["valence"] * (-1 if kind == "trough" else 1))
-    if "n_words" in s.columns:
-        s = s.assign(_v=s["_v"] - 0.5 * ((s["n_words"] < 6) | (s["n_words"] > 45)))
-    sid = s["segment_id"].astype(str) if "segment_id" in s.columns else s.index.astype(str)
-    s = s.assign(_sid=sid).sort_values(["_v", "_sid"], ascending=[False, True], kind="mergesort")
-    s = s[s["_v"] > 0].drop_duplicates("interview_id").head(n)
-    quotes = []
-    for text in s["text"].astype(str):
-        text = " ".join(text.split())
+def _quotes_from(seg: pd.DataFrame, segment_ids: Any, codes: dict[str, str], n: int):
+    """Quote texts and speakers for the moment's own quotes (its ``segment_ids``)."""
+    if not isinstance(segment_ids, (list, tuple, np.ndarray)) or "segment_id" not in seg.columns:
+        return [], []
+    by_id = seg.drop_duplicates("segment_id").set_index(seg["segment_id"].drop_duplicates().astype(str))
+    quotes, who = [], []
+    for sid in [str(x) for x in segment_ids][:n]:
+        if sid not in by_id.index:
+            continue
+        r = by_id.loc[sid]
+        text = " ".join(str(r["text"]).split())
         quotes.append(text if len(text) <= 240 else text[:237].rsplit(" ", 1)[0] + "…")
-    return quotes, [codes.get(i, i) for i in s["interview_id"]]
+        who.append(codes.get(str(r["interview_id"]), str(r["interview_id"])))
+    return quotes, who
 
 
 def opportunities(
@@ -232,16 +205,20 @@ def opportunities(
     by: str | list[str] | None = "auto",
     max_drivers: int = 3,
     n_quotes: int = 2,
+    min_participants: int = 5,
     n_boot: int = 1000,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Turn the journey's lows into "mitigate" and its highs into "elevate" opportunities.
 
-    Troughs and peaks are read from the stored journey curve (``corpus.tables["journey_curve"]``
-    or, without it, :func:`stage_summary`): the lowest and highest stage, plus every stage lower
-    (higher) than its neighbours and below (above) the curve's mean or zero. With ``by``, each
-    group's own lowest and highest stage are added. Each opportunity names the themes driving it
-    (participants and mean valence of each, in that stage and group) and quotes.
+    The highs and lows are the journey's own (:func:`cxinsight.moments`, or the stored
+    ``corpus.tables["moments"]``): one definition of the curve and its moments for the whole
+    library. A stage-level recommendation needs ``min_participants`` participants at that stage;
+    moments resting on fewer are left out (their number is in ``attrs["held_back"]``). When the
+    journey does not apply to the study (``corpus.meta["journey"]["applicable"]`` is ``False``
+    or no segment has a stage) the table is empty and ``attrs["reason"]`` says why. Each
+    opportunity names the themes driving it (participants and mean valence of each, in that
+    stage and group) and the moment's quotes.
 
     Parameters
     ----------
@@ -249,52 +226,64 @@ def opportunities(
         With ``valence`` and ``stage`` (and ideally ``theme``) on its segments.
     by : str, list of str, "auto" or None, default "auto"
         Participant columns for group-level moments. ``"auto"``: ``segment`` and ``nps_group``
-        where present.
+        where they are comparison variables (:func:`cxinsight.speech.group_columns`).
     max_drivers : int, default 3
         Themes named per opportunity.
     n_quotes : int, default 2
         Quotes per opportunity, from different participants.
+    min_participants : int, default 5
+        Fewest participants at a stage for a recommendation there.
     n_boot, seed
-        Bootstrap of the fallback curve.
+        Bootstrap of the curve when it is not stored.
 
     Returns
     -------
     DataFrame
         Columns :data:`OPPORTUNITY_COLUMNS`; overall moments first, lows before highs.
     """
+    if not isinstance(min_participants, int) or min_participants < 1:
+        raise ValueError(f"min_participants must be a positive integer, got {min_participants!r}.")
+    applies, reason = journey_status(corpus)
+    if not applies:
+        out = empty_like(OPPORTUNITY_COLUMNS)
+        out.attrs.update(reason=reason, held_back=0)
+        return out
     seg = _with_stage(corpus)
     codes = participant_codes(corpus)
-    order = stage_order(corpus)
     parts = corpus.participants.assign(interview_id=corpus.participants["interview_id"].astype(str))
     if by == "auto":
-        cands = group_columns(parts, parts["interview_id"].nunique())
+        cands = group_columns(parts)
         by = [c for c in ("segment", "nps_group") if c in cands]
     elif isinstance(by, str):
         by = [by]
     by = list(by or [])
-    rows: list[dict[str, Any]] = []
-    plans: list[tuple[str | None, str | None, pd.DataFrame, bool]] = [(None, None, _curve(corpus, None, n_boot, seed), True)]
+    plans: list[tuple[str | None, pd.DataFrame]] = [(None, _moments(corpus, None, n_boot, seed))]
     for col in by:
-        curve = _curve(corpus, col, n_boot, seed)
-        for level, g in curve.groupby(col, sort=True):
-            plans.append((col, str(level), g, False))
-    for col, level, curve, local in plans:
-        members = seg
-        if col is not None:
-            ids = set(parts.loc[parts[col].astype(str) == level, "interview_id"])
-            members = seg[seg["interview_id"].isin(ids)]
-        for kind, point in _extremes(curve, order, local):
-            stage = str(point["stage"])
+        plans.append((col, _moments(corpus, col, n_boot, seed)))
+    rows: list[dict[str, Any]] = []
+    held_back = 0
+    for col, found in plans:
+        for _, m in found.iterrows():
+            n_p = int(m["n_participants"])
+            if n_p < min_participants:
+                held_back += 1
+                continue
+            level = None if col is None else str(m["group"])
+            members = seg
+            if col is not None:
+                ids = set(parts.loc[parts[col].astype(str) == level, "interview_id"])
+                members = seg[seg["interview_id"].isin(ids)]
+            stage = str(m["stage"])
+            kind = "trough" if str(m["kind"]) == "low" else "peak"
             here = members[members["stage"] == stage]
             drivers = _drivers(here, kind, max_drivers)
-            quotes, who = _quotes(here, kind, [d["theme"] for d in drivers], n_quotes, codes)
-            n_p = int(point["n_participants"]) if "n_participants" in point.index else here["interview_id"].nunique()
+            quotes, who = _quotes_from(seg, m.get("segment_ids"), codes, n_quotes)
             row = {
                 "kind": "mitigate" if kind == "trough" else "elevate", "moment": kind,
                 "group_column": col, "group": level, "stage": stage,
-                "valence": float(point["valence"]),
-                "ci_low": float(point["ci_low"]) if "ci_low" in point.index else np.nan,
-                "ci_high": float(point["ci_high"]) if "ci_high" in point.index else np.nan,
+                "valence": float(m["valence"]),
+                "ci_low": float(m["ci_low"]) if pd.notna(m.get("ci_low")) else np.nan,
+                "ci_high": float(m["ci_high"]) if pd.notna(m.get("ci_high")) else np.nan,
                 "n_participants": n_p,
                 "drivers": "; ".join(f"{d['label']} ({d['n']} participants, mean valence {fmt_num(d['valence'])})" for d in drivers),
                 "driver_themes": [d["theme"] for d in drivers],
@@ -303,7 +292,10 @@ def opportunities(
             row["statement"] = _opportunity_statement(row, drivers)
             rows.append(row)
     if not rows:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in OPPORTUNITY_COLUMNS})
+        out = empty_like(OPPORTUNITY_COLUMNS)
+        out.attrs.update(reason="no stage has enough participants for a high or a low",
+                         held_back=held_back)
+        return out
     out = pd.DataFrame(rows)
     out["_overall"] = out["group_column"].isna().map({True: 0, False: 1})
     out["_kind"] = out["kind"].map({"mitigate": 0, "elevate": 1})
@@ -311,11 +303,15 @@ def opportunities(
     out = out.sort_values(["_overall", "group_column", "group", "_kind", "_strength"],
                           kind="mergesort", na_position="first")
     out["rank"] = np.arange(1, len(out) + 1)
-    return out[OPPORTUNITY_COLUMNS].reset_index(drop=True)
+    out = out[OPPORTUNITY_COLUMNS].reset_index(drop=True)
+    out.attrs.update(reason="", held_back=held_back)
+    return out
 
 
 def _opportunity_statement(row: dict[str, Any], drivers: list[dict[str, Any]]) -> str:
-    who = "" if row["group"] is None else f"Among {nice(row['group'])} participants ({nice(row['group_column'])}), "
+    who = ""
+    if row["group"] is not None:
+        who = f"Among {group_phrase(row['group_column'], row['group'])}, "
     verb = "mitigate the low" if row["kind"] == "mitigate" else "elevate the high"
     verb = verb if who else verb.capitalize()
     ci = ""
