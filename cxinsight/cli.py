@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Save the re-identification key to PATH (must be outside OUT; never "
                         "overwritten). Without it no key is kept.")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="Random seed (default 0).")
+    p.add_argument("--overwrite", action="store_true",
+                   help="Replace an existing, non-empty OUT whole (without it such a folder is "
+                        "refused). OUT is always written atomically: a failed run leaves the "
+                        "previous OUT as it was and no key.")
+    p.add_argument("--force-stages", action="store_true",
+                   help="Compute journey curves, highs and lows and opportunities even when the "
+                        "study does not seem to follow the journey map.")
     p.add_argument("--no-xlsx", action="store_true", help="Skip the Excel workbook export.")
     p.add_argument("--quiet", action="store_true", help="No progress bar.")
 
@@ -132,7 +139,6 @@ def _note(msg: str) -> None:
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     import cxinsight as cx
-    from cxinsight.exports import export
 
     path = _existing(args.path, "input")
     _check_transcripts(path)
@@ -144,28 +150,32 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _key_outside(args.key, out)
     t0 = time.perf_counter()
+    options = {"stages": True} if args.force_stages else {}
     corpus = cx.analyse(
         path, manifest=args.manifest, journey=args.journey, codebook=args.codebook,
         anonymise=not args.no_anonymise, seed=args.seed, key_path=args.key,
-        progress=not args.quiet,
+        out=out, overwrite=args.overwrite, xlsx=not args.no_xlsx,
+        progress=not args.quiet, **options,
     )
-    out.mkdir(parents=True, exist_ok=True)
-    corpus.save(out / "corpus", overwrite=True)
-    export(corpus, out / "exports", xlsx=not args.no_xlsx)
-    report = cx.write_report(corpus, out / "report.html", seed=args.seed)
     secs = time.perf_counter() - t0
     print(corpus)
+    journey = corpus.meta.get("pipeline", {}).get("journey")
+    if journey:
+        print(f"\nJourney steps skipped: {journey.get('reason')} (force them with --force-stages).")
     ins = corpus.tables.get("insights")
     if ins is not None and len(ins):
         print("\nTop insights:")
         for s in ins["statement"].head(3):
             print(f"  - {s}")
     print(f"\nAnalysed {corpus.n_interviews} interviews in {secs:.1f} s.")
+    n_warn = len(corpus.meta.get("warnings", []))
+    if n_warn:
+        print(f"Warnings: {n_warn} (listed on stderr and in the report)")
     if not args.no_anonymise:
         print(f"Re-identification key: {args.key}" if args.key else
               "No re-identification key kept (pass --key PATH outside the output folder to keep one).")
     print(f"Exports: {out / 'exports'}")
-    print(f"Report: {report}")
+    print(f"Report: {out / 'report.html'}")
     return 0
 
 
@@ -205,10 +215,13 @@ def cmd_anonymise(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     _key_outside(args.key, out)
-    corpus = cx.segment(_read_study(args))
-    corpus, key = cx.anonymise(corpus)
-    if args.key:
-        key.save(args.key)
+    path = _existing(args.path, "input")
+    _check_transcripts(path)
+    if args.manifest:
+        _existing(args.manifest, "manifest")
+    later = {s: False for s in ("embed", "emotions", "themes", "stages", "curve", "moments",
+                                "insights", "opportunities")}
+    corpus = cx.analyse(path, manifest=args.manifest, key_path=args.key, **later)
     out.mkdir(parents=True, exist_ok=True)
     corpus.save(out / "corpus", overwrite=True)
     export_transcripts(corpus, out / "transcripts")
@@ -266,30 +279,72 @@ COMMANDS = {"analyse": cmd_analyse, "read": cmd_read, "anonymise": cmd_anonymise
             "themes": cmd_themes, "report": cmd_report}
 
 
+def _is_bad_input(err: BaseException) -> bool:
+    """Bad input (exit 2) as opposed to an internal error (exit 1)."""
+    from cxinsight.errors import CxInsightError
+
+    if isinstance(err, CxInsightError):
+        return bool(getattr(err, "bad_input", True))
+    return isinstance(err, (FileNotFoundError, FileExistsError, NotADirectoryError,
+                            IsADirectoryError, PermissionError, UnicodeDecodeError))
+
+
+def _print_warnings(caught: list) -> None:
+    """One line per warning of cxinsight (already pseudonymised by analyse), no duplicates."""
+    from cxinsight.errors import CxInsightWarning
+
+    seen = set()
+    for w in caught:
+        if not (issubclass(w.category, CxInsightWarning) or "cxinsight" in str(w.filename)):
+            continue
+        line = " ".join(str(w.message).split())
+        if line not in seen:
+            seen.add(line)
+            print(f"cxinsight: warning: {line}", file=sys.stderr)
+
+
+def _terminate(signum, frame):  # pragma: no cover - exercised by benchmarks/bench_faults.py
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Exit status 0 on success, 2 on bad input (a one-line message), 1 on an internal error (a
+    one-line message pointing to ``--debug``), 130 when interrupted.
+    """
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from cxinsight.errors import CxInsightError, CxInsightWarning
+    import signal
 
+    previous = None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("default", CxInsightWarning)
-            return COMMANDS[args.command](args)
-    except (InputError, CxInsightError, FileNotFoundError, FileExistsError, NotADirectoryError,
-            PermissionError, ValueError, TypeError, UnicodeError) as err:
-        if args.debug:
-            raise
-        print(f"cxinsight: error: {_one_line(err)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:  # pragma: no cover
-        print("cxinsight: interrupted", file=sys.stderr)
+        previous = signal.signal(signal.SIGTERM, _terminate)  # clean up like Ctrl-C
+    except ValueError:  # pragma: no cover - not the main thread
+        pass
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = COMMANDS[args.command](args)
+        _print_warnings(caught)
+        return code
+    except KeyboardInterrupt:
+        _print_warnings(caught)
+        print("cxinsight: interrupted; no partial output was kept", file=sys.stderr)
         return 130
-    except Exception as err:  # a bug, not bad input: still one line unless --debug
+    except Exception as err:
+        _print_warnings(caught)
         if args.debug:
             raise
-        print(f"cxinsight: error: {type(err).__name__}: {_one_line(err)} (run with --debug for "
-              "the traceback)", file=sys.stderr)
+        if _is_bad_input(err):
+            print(f"cxinsight: error: {_one_line(err)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"cxinsight: error: internal error {type(err).__name__}: {_one_line(err)} (this is "
+              "a bug in cxinsight; run again with --debug for the traceback)", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -10,7 +10,17 @@ from pathlib import Path
 
 
 class CxInsightError(Exception):
-    """Base class of every error raised on purpose by cxinsight."""
+    """Base class of every error raised on purpose by cxinsight.
+
+    Attributes
+    ----------
+    bad_input : bool
+        ``True`` when the error means the input, an option or the environment given by the user
+        is wrong (the command line exits with status 2 and a one-line message); ``False`` when
+        it can only come from a wrong order of calls inside cxinsight, i.e. a bug (status 1).
+    """
+
+    bad_input: bool = True
 
 
 class TranscriptFormatError(CxInsightError, ValueError):
@@ -54,11 +64,16 @@ class MissingStepError(CxInsightError, RuntimeError):
     """A pipeline step was called before the step it depends on.
 
     The message names the call that fixes it, e.g. ``run cx.segment(corpus) first``.
+    Inside :func:`cxinsight.analyse` it means a bug, so the command line treats it as internal.
     """
+
+    bad_input = False
 
 
 class NotFittedError(CxInsightError, ValueError, AttributeError):
     """An estimator was used before ``fit``."""
+
+    bad_input = False
 
 
 class ModelNotFoundError(CxInsightError, FileNotFoundError):
@@ -76,6 +91,13 @@ class JourneyError(CxInsightError, ValueError):
     """A journey definition is invalid; the message names the stage and field at fault."""
 
 
+class JourneyNotApplicableError(CxInsightError, RuntimeError):
+    """The study does not follow the journey map, so it has no journey curve or moments.
+
+    The message gives the reason and names ``cx.assign_stages(corpus, force=True)``.
+    """
+
+
 class TooLittleTextError(CxInsightError, ValueError):
     """Too few segments to find themes in."""
 
@@ -83,6 +105,18 @@ class TooLittleTextError(CxInsightError, ValueError):
 class InputError(CxInsightError, ValueError):
     """Bad input given on the command line or to :func:`cxinsight.analyse` (a path, a file, an
     option); the command-line tool reports it in one line and exits with status 2."""
+
+
+class OptionError(CxInsightError, TypeError):
+    """An unknown pipeline step, an unknown step parameter, or a parameter of the wrong type.
+
+    The message lists what is accepted (see :func:`cxinsight.steps`).
+    """
+
+
+class OutputError(CxInsightError, OSError):
+    """An output folder or key file cannot be written: not writable, not empty without
+    ``overwrite``, or in use by another run (its lock file names the process)."""
 
 
 class CxInsightWarning(UserWarning):

@@ -1,164 +1,348 @@
 """One call for the whole analysis: :func:`analyse`.
 
-``analyse`` reads a folder of transcripts (or continues from a corpus) and runs every stage in
-order, recording each step's parameters and package versions in ``corpus.provenance``::
+``analyse`` reads a folder of transcripts (or continues from a corpus) and walks the table of
+steps in :mod:`cxinsight.step_table` (``cx.steps()`` shows it), recording each step's parameters and
+package versions in ``corpus.provenance``::
 
-    read -> segment -> anonymise -> embed -> tag_emotions -> extract_themes -> assign_stages
-         -> journey_curve (overall and by group) -> moments -> synthesise -> opportunities
+    read -> segment -> anonymise -> embed -> emotions -> themes -> stages
+         -> curve (overall and by group) -> moments -> insights -> opportunities
 
-Options for a step are passed as a dict named after the step (``themes={"min_cluster_size": 8}``);
-``themes=False`` skips a step. Unknown step names and unknown parameters raise a ``TypeError``
-that lists what is accepted.
+Options for a step are passed as a dict named after the step (``themes={"min_theme_size": 8}``);
+``themes=False`` skips a step. Every option is checked before any work: an unknown step, an
+unknown parameter or a value of the wrong type raises :class:`~cxinsight.errors.OptionError`
+listing what is accepted. With ``out=`` the results are written atomically (see
+:class:`OutputFolder`).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
+import re
+import shutil
+import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from cxinsight.corpus import Corpus
-from cxinsight.errors import CxInsightWarning, TranscriptFormatError
+from cxinsight.errors import CxInsightWarning, OptionError, OutputError, TranscriptFormatError
+from cxinsight.step_table import JOURNEY_STEPS, STEPS, Context, Step, check_options, execute
 
-#: step option name -> (module, function, what it does)
-STEPS: dict[str, tuple[str, str, str]] = {
-    "read": ("cxinsight.ingest", "read", "read transcripts"),
-    "segment": ("cxinsight.segmentation", "segment", "split into segments"),
-    "anonymise": ("cxinsight.anonymisation", "anonymise", "pseudonymise"),
-    "embed": ("cxinsight.embeddings", "embed", "embed segments"),
-    "emotions": ("cxinsight.emotions", "tag_emotions", "tag emotions"),
-    "themes": ("cxinsight.themes", "extract_themes", "find themes"),
-    "stages": ("cxinsight.journey", "assign_stages", "assign journey stages"),
-    "curve": ("cxinsight.journey", "journey_curve", "journey curves"),
-    "moments": ("cxinsight.journey", "moments", "highs and lows"),
-    "insights": ("cxinsight.insights", "synthesise", "synthesise insights"),
-    "opportunities": ("cxinsight.insights", "opportunities", "opportunities"),
-}
-_REQUIRED = ("read", "segment")
+__all__ = ["analyse", "OutputFolder", "write_results"]
+
+
+# ---------------------------------------------------------------------------- progress
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        ip = shell.get_ipython()  # type: ignore[attr-defined]
+    except Exception:  # pragma: no cover
+        return False
+    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
 class _Progress:
-    """A tqdm bar on an interactive terminal, else one ``cxinsight: [k/n] step`` line per step."""
+    """Progress over the steps, weighted by each step's typical cost, with the time left.
 
-    def __init__(self, enabled: bool, total: int) -> None:
-        import sys
+    A tqdm bar in Jupyter or on an interactive terminal (one bar, described by the current step;
+    long steps such as ``embed`` add their own bar); one ``cxinsight: [k/n] step (about T
+    left)`` line per step otherwise.
+    """
 
-        self.bar = None
+    def __init__(self, enabled: bool, todo: list[Step]) -> None:
         self.enabled = enabled
-        self.total = total
+        self.todo = todo
+        self.cost = {s.name: s.cost for s in todo}
+        self.total = sum(self.cost.values()) or 1.0
+        self.done_cost = 0.0
         self.count = 0
+        self.t0 = time.perf_counter()
         self.stream = sys.stderr
-        if enabled and self.stream.isatty():
+        self.bar = None
+        if enabled and (_in_notebook() or getattr(self.stream, "isatty", lambda: False)()):
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, unit="step", leave=False, dynamic_ncols=True)
+            self.bar = tqdm(total=round(self.total, 2), leave=False, dynamic_ncols=True,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
 
-    def start(self, label: str) -> None:
+    def left(self) -> str:
+        if self.done_cost <= 0:
+            return ""
+        spent = time.perf_counter() - self.t0
+        rest = spent / self.done_cost * (self.total - self.done_cost)
+        return f" (about {_duration(rest)} left)"
+
+    def start(self, s: Step) -> None:
         if self.bar is not None:
-            self.bar.set_description(label)
+            self.bar.set_description(f"cxinsight: {s.description}")
         elif self.enabled:
-            print(f"cxinsight: [{self.count + 1}/{self.total}] {label}", file=self.stream, flush=True)
+            print(f"cxinsight: [{self.count + 1}/{len(self.todo)}] {s.description}{self.left()}",
+                  file=self.stream, flush=True)
 
-    def done(self) -> None:
+    def done(self, s: Step) -> None:
         self.count += 1
+        c = self.cost.get(s.name, 0.0)
+        self.done_cost += c
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(round(c, 2))
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
 
 
-def _function(step: str) -> Callable[..., Any] | None:
-    module, name, _ = STEPS[step]
+# ---------------------------------------------------------------------------- warnings
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _pseudonymise_line(text: str, key: Any) -> str:
+    """Replace every original value of ``key`` found in ``text`` by its pseudonym."""
     try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as err:
-        if err.name == module and step not in _REQUIRED:
-            warnings.warn(f"Step {step!r} skipped: {module} is not installed in this version of "
-                          "cxinsight.", CxInsightWarning, stacklevel=3)
-            return None
-        raise
-    return getattr(mod, name)
+        table = key.table()
+    except Exception:  # pragma: no cover - no key, nothing to replace
+        return text
+    pairs: list[tuple[str, str]] = []
+    for row in table.itertuples(index=False):
+        new = str(row.code or row.pseudonym or f"[{row.label}]")
+        for old in [row.original, *str(row.variants).split("; ")]:
+            if isinstance(old, str) and old.strip():
+                pairs.append((old, new))
+    for old, new in sorted(pairs, key=lambda p: -len(p[0])):
+        text = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", new, text)
+    return text
 
 
-def _accepts(func: Callable[..., Any]) -> tuple[set[str], bool]:
-    sig = inspect.signature(func)
-    names = {p.name for p in sig.parameters.values()
-             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
-    return names, var_kw
+class _WarningLog:
+    """Every warning of a run, one line each, pseudonymised when the study is."""
 
+    def __init__(self) -> None:
+        self.lines: list[tuple[type[Warning], str]] = []
 
-def _check_options(step: str, func: Callable[..., Any], opts: Mapping[str, Any]) -> None:
-    names, var_kw = _accepts(func)
-    if var_kw:
-        return
-    unknown = sorted(set(opts) - names)
-    if unknown:
-        allowed = sorted(n for n in names if n != "corpus")
-        raise TypeError(
-            f"analyse({step}={{...}}): {func.__name__}() has no parameter(s) {unknown}; "
-            f"it accepts {allowed}."
-        )
+    @staticmethod
+    def _ours(w: warnings.WarningMessage) -> bool:
+        return issubclass(w.category, CxInsightWarning) or "cxinsight" in str(w.filename)
 
-
-def _call(step: str, func: Callable[..., Any], first: Any, opts: dict[str, Any], seed: int, **fixed: Any):
-    names, var_kw = _accepts(func)
-    kwargs = dict(opts)
-    for k, v in fixed.items():
-        if v is not None and (k in names or var_kw) and k not in kwargs:
-            kwargs[k] = v
-    for seed_name in ("seed", "random_state"):
-        if seed_name in names and seed_name not in kwargs:
-            kwargs[seed_name] = seed
-            break
-    return func(first, **kwargs)
-
-
-def _release_warnings(caught: list, anonymised: bool) -> None:
-    """Re-issue warnings raised before pseudonymisation without their (possibly personal) text.
-
-    Reading and segmenting see the raw transcripts, so their warnings can quote names ("merged
-    speaker label 'CM' into 'Jane Doe'"). When the study is pseudonymised they are summarised by
-    category; the details are in the pseudonymised ``corpus.meta`` (``aliases``, ``skipped``).
-    """
-    if not anonymised:
+    def add(self, caught: list[warnings.WarningMessage], transform=None) -> None:
         for w in caught:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        return
-    counts: dict[str, int] = {}
-    for w in caught:
-        counts[w.category.__name__] = counts.get(w.category.__name__, 0) + 1
-    if counts:
-        what = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
-        warnings.warn(
-            f"{what} raised while reading the raw transcripts were held back because they can "
-            "quote personal names; see the pseudonymised corpus.meta['aliases'] and "
-            "corpus.meta['skipped'] for details.", CxInsightWarning, stacklevel=3)
+            line = _one_line(w.message)
+            if transform is not None:
+                line = transform(line)
+            if (w.category, line) not in self.lines:
+                self.lines.append((w.category, line))
+
+    def stored(self) -> list[str]:
+        return [line for cat, line in self.lines
+                if issubclass(cat, (CxInsightWarning, UserWarning, RuntimeWarning))]
+
+    def reissue(self) -> None:
+        for cat, line in self.lines:
+            warnings.warn(line, cat, stacklevel=3)
 
 
-def _group_columns(corpus: Corpus, by: Any) -> list[str]:
-    if by is not None:
-        by = [by] if isinstance(by, str) else list(by)
-        missing = [b for b in by if b not in corpus.participants.columns]
-        if missing:
-            raise ValueError(f"curve={{'by': {by}}}: {missing} are not participant columns "
-                             f"(available: {sorted(corpus.participants.columns)}).")
-        return by
-    from cxinsight.insights._common import group_columns
+# ---------------------------------------------------------------------------- outputs
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's live process
+        return True
+    return True
 
-    p = corpus.participants
-    cands = group_columns(p, len(p))
-    preferred = [c for c in ("segment", "nps_group") if c in cands]
-    return preferred or cands[:2]
+
+def _writable_folder(folder: Path, what: str) -> None:
+    """Raise OutputError unless ``folder`` (or the ancestor it would be created in) is writable."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputError(f"{what} {folder}: {probe} is a file, not a folder.")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"{what} {folder} cannot be written ({probe} is not writable); "
+                          "choose a folder you can write to.")
+
+
+class OutputFolder:
+    """Write a run's results into a temporary folder and rename it into place.
+
+    ``OUT`` is never left half-written: results go to ``.OUT.tmp-<pid>-*`` beside it and are
+    renamed to ``OUT`` only when complete (an existing ``OUT`` is then replaced whole). A lock
+    file ``.OUT.lock`` beside it refuses a second run on the same folder while the first is
+    alive; leftovers of a killed run (its lock and temporary folder) are cleaned by the next.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The folder to write.
+    overwrite : bool, default False
+        Replace an existing, non-empty ``out``. Without it such a folder raises
+        :class:`~cxinsight.errors.OutputError`.
+    """
+
+    def __init__(self, out: str | os.PathLike, *, overwrite: bool = False) -> None:
+        self.out = Path(os.path.abspath(out))
+        self.overwrite = overwrite
+        self.lock = self.out.parent / f".{self.out.name}.lock"
+        self.staging: Path | None = None
+        self._locked = False
+
+    # -- checks and lock, before any work
+    def open(self) -> Path:
+        """Check ``out``, take the lock and create the temporary folder; return the latter."""
+        out = self.out
+        _writable_folder(out.parent, "--out")
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"--out {out} is a file; give a folder.")
+        if out.is_dir() and any(out.iterdir()) and not self.overwrite:
+            raise OutputError(f"--out {out} already exists and is not empty; pass --overwrite "
+                              "(overwrite=True) to replace it whole, or choose a new folder.")
+        if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+            raise OutputError(f"--out {out} is not writable.")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        try:
+            self._clean_leftovers()
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-",
+                                                 dir=out.parent))
+        except BaseException:
+            self.release()
+            raise
+        return self.staging
+
+    def _take_lock(self) -> None:
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    pid = int(self.lock.read_text().split()[0])
+                except (OSError, ValueError, IndexError):
+                    pid = -1
+                if _pid_alive(pid) and pid != os.getpid():
+                    raise OutputError(
+                        f"--out {self.out} is being written by another cxinsight run (process "
+                        f"{pid}); wait for it to finish, or delete {self.lock} if it is not "
+                        "running.") from None
+                if pid == os.getpid():
+                    raise OutputError(f"--out {self.out} is already being written by this process.") from None
+                try:  # a killed run's lock: take it over
+                    self.lock.unlink()
+                except FileNotFoundError:
+                    pass
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+            self._locked = True
+            return
+        raise OutputError(f"could not take the lock {self.lock}; another run is starting on {self.out}.")
+
+    def _clean_leftovers(self) -> None:
+        for pattern in (f".{self.out.name}.tmp-*", f".{self.out.name}.old-*"):
+            for d in self.out.parent.glob(pattern):
+                m = re.match(r"\.(?:.*)\.(?:tmp|old)-(\d+)", d.name)
+                if m and not _pid_alive(int(m.group(1))):
+                    if ".old-" in d.name and not self.out.exists():
+                        os.rename(d, self.out)  # killed between the two renames of commit
+                    else:
+                        shutil.rmtree(d, ignore_errors=True)
+
+    # -- finishing
+    def commit(self) -> Path:
+        """Rename the temporary folder to ``out`` (replacing an existing one whole)."""
+        assert self.staging is not None
+        out = self.out
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.rename(out, old)
+            os.rename(self.staging, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(self.staging, out)
+        self.staging = None
+        return out
+
+    def abort(self) -> None:
+        """Remove the temporary folder of a failed run."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
+
+    def release(self) -> None:
+        """Remove the lock file (only if this process holds it)."""
+        if not self._locked:
+            return
+        try:
+            if self.lock.read_text().split()[0] == str(os.getpid()):
+                self.lock.unlink()
+        except (OSError, IndexError):
+            pass
+        self._locked = False
+
+
+def write_results(corpus: Corpus, folder: str | os.PathLike, *, xlsx: bool = True,
+                  seed: int = 0) -> Path:
+    """Write the report, the exports and the corpus of an analysed study to ``folder``.
+
+    The corpus is saved last, so a folder holding ``corpus/corpus.json`` is complete.
+
+    Returns
+    -------
+    Path
+        ``folder / "report.html"``.
+    """
+    from cxinsight.exports import export
+    from cxinsight.report import write_report
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    export(corpus, folder / "exports", xlsx=xlsx)
+    report = write_report(corpus, folder / "report.html", seed=seed)
+    corpus.save(folder / "corpus", overwrite=True)
+    return Path(report)
+
+
+def _check_key_path(key_path: str | os.PathLike | None, skip_anonymise: bool) -> Path | None:
+    if key_path is None:
+        return None
+    if skip_anonymise:
+        raise OptionError("key_path was given but anonymisation is switched off: there is no key to save.")
+    path = Path(key_path)
+    if path.exists():
+        raise OutputError(f"key_path {path} already exists; choose a new file (keys are never overwritten).")
+    _writable_folder(path.parent, "the key's folder")
+    return path
+
+
+# ---------------------------------------------------------------------------- analyse
+def _done(s: Step, corpus: Corpus | None) -> bool:
+    """Whether a corpus to continue already has the step's output (so it is not re-run)."""
+    if corpus is None:
+        return False
+    seg = set(corpus.segments.columns) if corpus.segments is not None else set()
+    return {
+        "read": True,
+        "segment": corpus.segments is not None,
+        "anonymise": "anonymise" in corpus.steps,
+        "embed": corpus.embeddings is not None,
+        "emotions": "valence" in seg,
+        "themes": "theme" in seg,
+        "stages": "stage" in seg,
+    }.get(s.name, False)
 
 
 def analyse(
@@ -171,6 +355,9 @@ def analyse(
     seed: int = 0,
     return_key: bool = False,
     key_path: str | os.PathLike | None = None,
+    out: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    xlsx: bool = True,
     progress: bool = False,
     **options: Any,
 ) -> Corpus | tuple[Corpus, Any]:
@@ -185,220 +372,220 @@ def analyse(
         CSV/XLSX with one row per interview (segment, NPS, ...), passed to ``read``.
     journey : JourneyMap, dict or path, optional
         Custom journey for :func:`cxinsight.assign_stages` (default: the built-in journey).
+        Giving one also forces the journey steps on a study judged not to follow it.
     codebook : dict, DataFrame or path, optional
         Researcher codebook for :func:`cxinsight.extract_themes`.
     anonymise : bool, default True
         Pseudonymise before anything else is computed. The re-identification key is never put
         into the corpus: get it with ``return_key=True`` or save it with ``key_path=``.
     seed : int, default 0
-        Passed to every step that takes a ``seed`` or ``random_state``, and to the bootstraps.
+        Given to every step that draws random numbers (surrogate names, theme clustering,
+        bootstraps); ``cx.steps()["seed"]`` names the parameter of each.
     return_key : bool, default False
         Return ``(corpus, key)`` instead of the corpus (``key`` is ``None`` when not anonymised).
     key_path : str or path-like, optional
-        Save the key there (owner-only permissions; it refuses to overwrite an existing file).
+        Save the key there (owner-only permissions; an existing file is refused before any
+        work). It is written only when the run succeeds.
+    out : str or path-like, optional
+        Also write ``report.html``, ``report.md``, ``exports/`` and ``corpus/`` to this folder,
+        atomically (see :class:`OutputFolder`): checked and locked before any work, written to a
+        temporary folder and renamed into place; a failed run leaves neither output nor key.
+    overwrite : bool, default False
+        Replace an existing, non-empty ``out`` whole.
+    xlsx : bool, default True
+        With ``out``: also write the Excel workbook.
     progress : bool, default False
-        Show a progress bar on stderr.
-    **options : dict or False
-        Per-step options: ``read``, ``segment``, ``anonymise_options`` (for the anonymiser; see
-        below), ``embed``, ``emotions``, ``themes``, ``stages``, ``curve`` (``{"by": [...]}``),
-        ``moments``, ``insights`` (see :func:`cxinsight.synthesise`), ``opportunities``.
-        ``False`` skips an optional step.
+        Show progress with the time left on stderr (tqdm in Jupyter and on terminals).
+    **options : dict, True or False
+        Per-step options, named as in ``cx.steps()``: ``read``, ``segment``,
+        ``anonymise_options`` (parameters of :class:`cxinsight.Anonymiser`), ``embed``
+        (e.g. ``{"model": "/models/minilm"}``: the one embedding model of the run),
+        ``emotions`` (parameters of :class:`cxinsight.EmotionTagger`), ``themes`` (of
+        :func:`cxinsight.extract_themes` and :class:`cxinsight.ThemeModel`, e.g.
+        ``{"min_theme_size": 8}``), ``stages`` (``True`` forces the journey steps), ``curve``
+        (``{"by": [...]}``), ``moments``, ``insights`` (see :func:`cxinsight.synthesise`),
+        ``opportunities``. ``False`` skips an optional step.
 
     Returns
     -------
     Corpus, or (Corpus, Key) with ``return_key=True``
         Tables added: ``journey_curve``, ``journey_curve_<group>`` for each group column,
         ``moments``, ``insights``, ``contrasts``, ``opportunities`` (when their steps ran).
-        ``meta["pipeline"]`` holds the time each step took and the steps skipped.
+        ``meta["pipeline"]`` holds the time each step took, the steps skipped and why, and
+        ``meta["warnings"]`` every warning of the run, one pseudonymised line each.
 
     Raises
     ------
-    TypeError
-        Unknown step names or step parameters.
-    TranscriptFormatError, FileNotFoundError, ValueError
+    OptionError
+        Unknown step names or step parameters, or values of the wrong type.
+    OutputError
+        ``out`` or the key's folder not writable, ``out`` not empty without ``overwrite``,
+        ``out`` locked by another run, or ``key_path`` already existing.
+    TranscriptFormatError, FileNotFoundError
         Bad input, from the reader.
     """
     if "anonymise_options" in options:
         options["anonymise"] = options.pop("anonymise_options")
-    unknown = sorted(set(options) - set(STEPS))
-    if unknown:
-        raise TypeError(
-            f"analyse() got unknown option(s) {unknown}. Step options are {sorted(STEPS)} "
-            "(anonymiser options go in anonymise_options={...}), e.g. themes={'min_cluster_size': 8}."
-        )
-    for step, opts in options.items():
-        if opts is False and step in _REQUIRED:
-            raise ValueError(f"analyse(): the {step!r} step cannot be skipped.")
-        if opts is not False and opts is not None and not isinstance(opts, Mapping):
-            raise TypeError(f"analyse({step}=...) must be a dict of parameters or False, got {type(opts).__name__}.")
-    opts_of = {s: dict(options.get(s) or {}) for s in STEPS}
-    skip = {s for s, o in options.items() if o is False}
+    force_stages = options.get("stages") is True or journey is not None
+    opts_of = check_options(options)
+    skip = {name for name, o in opts_of.items() if o is False}
     if not anonymise:
         skip.add("anonymise")
-    if key_path is not None and "anonymise" in skip:
-        raise ValueError("key_path was given but anonymisation is switched off: there is no key to save.")
-    if key_path is not None and Path(key_path).exists():
-        raise FileExistsError(f"key_path {key_path} already exists; choose a new file (keys are never overwritten).")
+    key_file = _check_key_path(key_path, "anonymise" in skip)
+    if not isinstance(path_or_corpus, Corpus):
+        path = Path(path_or_corpus)
+        if not path.exists():
+            raise FileNotFoundError(f"{path} does not exist: pass a transcript file or a folder of transcripts.")
+    folder = OutputFolder(out, overwrite=overwrite) if out is not None else None
+    staging = folder.open() if folder is not None else None
 
+    log = _WarningLog()
+    ctx = Context(seed=seed, journey=journey, codebook=codebook, manifest=manifest,
+                  force_stages=force_stages)
+    given = path_or_corpus if isinstance(path_or_corpus, Corpus) else None
+    todo = [s for s in STEPS if s.name not in skip and not _done(s, given)]
+    bar = _Progress(progress, todo)
     timings: dict[str, float] = {}
-    skipped: list[str] = sorted(skip)
+    skipped: dict[str, str] = {s: "switched off" for s in sorted(skip)}
     key = None
-    bar = _Progress(progress, total=len(STEPS))
+    key_written = False
+    anonymised_at: int | None = None  # warnings before this index were raised on raw text
+    journey_info: dict[str, Any] | None = None
 
-    def run(step: str, label: str | None = None):
-        if step in skip:
-            bar.done()
-            return None
-        func = _function(step)
-        if func is None:
-            skipped.append(step)
-            bar.done()
-            return None
-        _check_options(step, func, opts_of[step])
-        bar.start(label or STEPS[step][2])
-        return func
-
-    held = warnings.catch_warnings(record=True)
-    caught = held.__enter__()
-    warnings.simplefilter("always")
-    releasing = True
     try:
-        t0 = time.perf_counter()
-        if isinstance(path_or_corpus, Corpus):
-            corpus = path_or_corpus
-            bar.done()
-        else:
-            func = run("read")
-            path = Path(path_or_corpus)
-            if not path.exists():
-                raise FileNotFoundError(f"{path} does not exist: pass a transcript file or a folder of transcripts.")
-            corpus = _call("read", func, path, opts_of["read"], seed, manifest=manifest)
-            bar.done()
-            if corpus.turns.empty:
-                raise TranscriptFormatError(
-                    f"no transcripts found in {path} (no readable turns); supported formats are "
-                    ".txt, .md, .vtt, .srt, .docx, .csv, .xlsx.", path)
-        timings["read"] = time.perf_counter() - t0
-
-        def timed(step: str, fn: Callable[[], Corpus]) -> Corpus:
-            t = time.perf_counter()
-            out = fn()
-            timings[step] = round(time.perf_counter() - t, 3)
-            bar.done()
-            return out
-
-        if corpus.segments is None:
-            func = run("segment")
-            corpus = timed("segment", lambda: _call("segment", func, corpus, opts_of["segment"], seed))
-        else:
-            bar.done()
-
-        if "anonymise" not in corpus.steps and (func := run("anonymise")) is not None:
-            t = time.perf_counter()
-            corpus, key = _call("anonymise", func, corpus, opts_of["anonymise"], seed)
-            timings["anonymise"] = round(time.perf_counter() - t, 3)
-            bar.done()
-            if key_path is not None:
-                key.save(key_path)
-        elif "anonymise" in corpus.steps:
-            bar.done()
-        releasing = False
-        held.__exit__(None, None, None)
-        _release_warnings(caught, anonymised="anonymise" in corpus.steps)
-
-        needs = {"valence": "emotions", "theme": "themes", "stage": "stages"}
-        wanted = any(col not in corpus.segments.columns and step not in skip for col, step in needs.items())
-        if corpus.embeddings is None and wanted and (func := run("embed")) is not None:
-            corpus = timed("embed", lambda: _call("embed", func, corpus, opts_of["embed"], seed))
-        elif corpus.embeddings is not None or not wanted:
-            bar.done()
-
-        seg_cols = set(corpus.segments.columns)
-        if "valence" not in seg_cols and (func := run("emotions")) is not None:
-            corpus = timed("emotions", lambda: _call("emotions", func, corpus, opts_of["emotions"], seed))
-        elif "valence" in seg_cols:
-            bar.done()
-        if "theme" not in seg_cols and (func := run("themes")) is not None:
-            corpus = timed("themes", lambda: _call("themes", func, corpus, opts_of["themes"], seed,
-                                                    codebook=codebook))
-        elif "theme" in seg_cols:
-            bar.done()
-        if "stage" not in seg_cols and (func := run("stages")) is not None:
-            corpus = timed("stages", lambda: _call("stages", func, corpus, opts_of["stages"], seed,
-                                                    journey=journey))
-        elif "stage" in seg_cols:
-            bar.done()
-        corpus = _tables(corpus, run, timed, opts_of, seed, journey)
-    finally:
-        if releasing:  # an error before anonymisation: keep the raw warnings out of sight too
-            held.__exit__(None, None, None)
-            _release_warnings(caught, anonymised=anonymise)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            corpus = given
+            for s in STEPS:
+                if s.name in skip or _done(s, given):
+                    continue
+                if corpus is not None and s.name in JOURNEY_STEPS + ("insights",):
+                    cols = set(corpus.segments.columns)
+                    need = {"insights": {"theme", "valence"}}.get(s.name, {"stage", "valence"})
+                    if not need <= cols:
+                        skipped[s.name] = f"needs segments columns {sorted(need - cols)}"
+                        bar.done(s)
+                        continue
+                    if s.name in JOURNEY_STEPS and journey_info is not None:
+                        skipped[s.name] = "journey not applicable"
+                        bar.done(s)
+                        continue
+                if s.name == "embed" and corpus is not None:
+                    wanted = any(c not in corpus.segments.columns and st not in skip
+                                 for c, st in (("valence", "emotions"), ("theme", "themes"),
+                                               ("stage", "stages")))
+                    if not wanted:
+                        skipped["embed"] = "nothing left to embed for"
+                        bar.done(s)
+                        continue
+                bar.start(s)
+                t = time.perf_counter()
+                if s.name == "anonymise":
+                    n_raw = len(caught)
+                    raw = list(caught)
+                    log_meta = dict(corpus.meta)
+                    log_meta["warnings"] = [_one_line(w.message) for w in raw]
+                    corpus = corpus.replace(meta=log_meta)  # scrubbed by the anonymiser
+                corpus, extra = execute(s, corpus if corpus is not None else Path(path_or_corpus),
+                                        opts_of[s.name] or {}, ctx)
+                timings[s.name] = round(time.perf_counter() - t, 3)
+                if s.name == "read" and corpus.turns.empty:
+                    raise TranscriptFormatError(
+                        f"no transcripts found in {path_or_corpus} (no readable turns); supported "
+                        "formats are .txt, .md, .vtt, .srt, .docx, .csv, .xlsx.", path_or_corpus)
+                if s.name == "anonymise":
+                    key = extra
+                    scrubbed = list(corpus.meta.get("warnings", []))
+                    during = caught[n_raw:]
+                    for w, line in zip(raw, scrubbed):
+                        log.add([warnings.WarningMessage(line, w.category, w.filename, w.lineno)])
+                    log.add(during, transform=lambda line, k=key: _pseudonymise_line(line, k))
+                    anonymised_at = len(caught)
+                if s.name == "stages":
+                    journey_info = _journey_not_applicable(corpus, force_stages)
+                bar.done(s)
+            if journey_info is not None:
+                warnings.warn(journey_info["message"], CxInsightWarning, stacklevel=2)
+    except BaseException:
         bar.close()
+        if folder is not None:
+            folder.abort()
+            folder.release()
+        if key_written and key_file is not None:
+            key_file.unlink(missing_ok=True)
+        _flush_on_error(caught, anonymised_at, "anonymise" in skip)
+        raise
+    bar.close()
 
+    if anonymised_at is not None:
+        log.add(caught[anonymised_at:])
+    else:
+        log.add(caught)  # not pseudonymised: the data was declared anonymous
     meta = dict(corpus.meta)
-    meta["pipeline"] = {"timings_s": {k: round(v, 3) for k, v in timings.items()},
-                        "skipped_steps": sorted(set(skipped)), "anonymised": "anonymise" in corpus.steps,
-                        "seed": seed}
+    meta["warnings"] = log.stored()
+    meta["pipeline"] = {
+        "timings_s": timings,
+        "skipped_steps": sorted(skipped),
+        "skipped_reasons": skipped,
+        "anonymised": "anonymise" in corpus.steps,
+        "seed": seed,
+    }
+    if journey_info is not None:
+        meta["pipeline"]["journey"] = {k: v for k, v in journey_info.items() if k != "message"}
     corpus = corpus.replace(meta=meta)
+    log.reissue()
+
+    try:
+        if staging is not None:
+            write_results(corpus, staging, xlsx=xlsx, seed=seed)
+        if key_file is not None and key is not None:
+            key.save(key_file)
+            key_written = True
+        if folder is not None:
+            folder.commit()
+    except BaseException:
+        if folder is not None:
+            folder.abort()
+        if key_written and key_file is not None:
+            key_file.unlink(missing_ok=True)
+        raise
+    finally:
+        if folder is not None:
+            folder.release()
     if return_key:
         return corpus, key
     return corpus
 
 
-def _tables(corpus: Corpus, run, timed, opts_of: dict[str, dict[str, Any]], seed: int, journey: Any) -> Corpus:
-    """Journey curves, moments, insights and opportunities, stored as corpus tables."""
-    has = set(corpus.segments.columns)
-    tables: dict[str, pd.DataFrame] = {}
-    params: dict[str, Any] = {}
+def _journey_not_applicable(corpus: Corpus, forced: bool) -> dict[str, Any] | None:
+    """Why the journey steps are skipped, or ``None`` when they run."""
+    info = corpus.meta.get("journey")
+    if forced or not isinstance(info, Mapping) or info.get("applicable", True) is not False:
+        return None
+    reason = _one_line(info.get("reason") or "the study does not follow the journey map")
+    return {
+        "applicable": False,
+        "reason": reason,
+        "skipped": list(JOURNEY_STEPS) + ["stage-based insights"],
+        "message": (f"Journey steps skipped (curves, highs and lows, opportunities and "
+                    f"stage-based insights): {reason}. Force them with analyse(stages=True), a "
+                    "journey= map, or --force-stages / --journey on the command line."),
+    }
 
-    if {"stage", "valence"} <= has and (func := run("curve")) is not None:
-        curve_opts = dict(opts_of["curve"])
-        by = _group_columns(corpus, curve_opts.pop("by", None))
 
-        def curves() -> Corpus:
-            tables["journey_curve"] = _call("curve", func, corpus, curve_opts, seed, journey=journey)
-            for col in by:
-                table = _call("curve", func, corpus, {**curve_opts, "by": col}, seed, journey=journey)
-                if col not in table.columns and "group" in table.columns:
-                    table = table.rename(columns={"group": col})  # self-describing once saved
-                tables[f"journey_curve_{col}"] = table
-            params["curve"] = {**curve_opts, "by": by}
-            return corpus
-
-        timed("curve", curves)
-
-    staged = corpus.replace(tables={**corpus.tables, **tables}) if tables else corpus
-    if {"stage", "valence"} <= has and (func := run("moments")) is not None:
-        def moments() -> Corpus:
-            tables["moments"] = _call("moments", func, staged, opts_of["moments"], seed, journey=journey)
-            params["moments"] = opts_of["moments"]
-            return corpus
-
-        timed("moments", moments)
-
-    if {"theme", "valence"} <= has and run("insights") is not None:
-        from cxinsight.insights import SynthesisParams, run_synthesis
-
-        ins_opts = dict(opts_of["insights"])
-        ins_opts.setdefault("seed", seed)
-
-        def insights() -> Corpus:
-            syn = run_synthesis(staged, SynthesisParams(**ins_opts))
-            tables["insights"], tables["contrasts"] = syn.insights, syn.contrasts
-            params["insights"] = syn.params
-            return corpus
-
-        timed("insights", insights)
-
-    if {"stage", "valence"} <= has and (func := run("opportunities")) is not None:
-        def opps() -> Corpus:
-            with_curves = corpus.replace(tables={**corpus.tables, **tables})
-            opp_opts = dict(opts_of["opportunities"])
-            tables["opportunities"] = _call("opportunities", func, with_curves, opp_opts, seed)
-            params["opportunities"] = opp_opts
-            return corpus
-
-        timed("opportunities", opps)
-    if not tables:
-        return corpus
-    return corpus.with_step("synthesise", params, tables={**corpus.tables, **tables})
+def _flush_on_error(caught: list, anonymised_at: int | None, raw_ok: bool) -> None:
+    """Re-issue the warnings of a failed run without quoting raw transcripts."""
+    if anonymised_at is not None:
+        for w in caught[anonymised_at:]:
+            warnings.warn(_one_line(w.message), w.category, stacklevel=3)
+        return
+    if raw_ok:
+        for w in caught:
+            warnings.warn(_one_line(w.message), w.category, stacklevel=3)
+        return
+    n = sum(1 for w in caught if issubclass(w.category, (CxInsightWarning, UserWarning)))
+    if n:
+        warnings.warn(
+            f"{n} warning(s) from reading the transcripts are not repeated here because the run "
+            "stopped before pseudonymisation and they can quote personal data; "
+            "`cxinsight read PATH` (or cx.read(path)) lists them.", CxInsightWarning, stacklevel=3)

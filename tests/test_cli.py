@@ -20,7 +20,8 @@ def run(argv, capsys):
 def test_help_documents_every_option():
     res = subprocess.run([sys.executable, "-m", "cxinsight", "analyse", "--help"],
                          capture_output=True, text=True, check=True)
-    for opt in ("--out", "--manifest", "--journey", "--codebook", "--no-anonymise", "--key", "--seed"):
+    for opt in ("--out", "--manifest", "--journey", "--codebook", "--no-anonymise", "--key", "--seed",
+                "--overwrite", "--force-stages"):
         assert opt in res.stdout
     top = subprocess.run([sys.executable, "-m", "cxinsight", "--help"], capture_output=True, text=True,
                          check=True).stdout
@@ -71,12 +72,78 @@ def test_transcript_format_error_is_one_line(tmp_path, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise TranscriptFormatError("expected 'WEBVTT' on the first line\nfound text", "bad.vtt", line=1)
 
-    import cxinsight.pipeline as pipeline
+    import cxinsight.ingest
 
-    monkeypatch.setattr(pipeline, "_function", lambda step: broken)
+    monkeypatch.setattr(cxinsight.ingest, "read", broken)
     code, _, err = run(["analyse", str(tmp_path), "--out", str(tmp_path / "o")], capsys)
     line = _one_line_error(code, err)
     assert "bad.vtt, line 1: expected 'WEBVTT'" in line
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))  # nothing left behind
+
+
+def _tiny_study(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Interviewer: How was it?\nAnn: It was fine, the box came late.\n", "utf-8")
+    return folder
+
+
+def test_internal_error_exits_1_with_debug_pointer(tmp_path, capsys, monkeypatch):
+    import cxinsight.segmentation
+
+    def buggy(corpus, **kwargs):
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    monkeypatch.setattr(cxinsight.segmentation, "segment", buggy)
+    key = tmp_path / "keys" / "k.key"
+    key.parent.mkdir()
+    code, _, err = run(["analyse", str(_tiny_study(tmp_path)), "--out", str(tmp_path / "o"),
+                        "--key", str(key)], capsys)
+    assert code == 1
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("cxinsight: error: internal error TypeError") and "--debug" in last
+    assert not (tmp_path / "o").exists() and not key.exists()
+    assert not list(tmp_path.glob(".o.*")), "temporary folder or lock left behind"
+
+
+def test_existing_output_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    import cxinsight.ingest
+
+    def never(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("the study was read although --out was refused")
+
+    monkeypatch.setattr(cxinsight.ingest, "read", never)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "old_report.html").write_text("previous study", "utf-8")
+    code, _, err = run(["analyse", str(_tiny_study(tmp_path)), "--out", str(out)], capsys)
+    assert "--overwrite" in _one_line_error(code, err)
+    assert (out / "old_report.html").read_text("utf-8") == "previous study"
+
+
+def test_second_run_on_the_same_output_is_refused(tmp_path, capsys, monkeypatch):
+    import os
+
+    out = tmp_path / "o"
+    (tmp_path / ".o.lock").write_text(f"{os.getppid()}\n", "utf-8")  # a live process holds it
+    code, _, err = run(["analyse", str(_tiny_study(tmp_path)), "--out", str(out)], capsys)
+    assert "being written by another cxinsight run" in _one_line_error(code, err)
+    assert (tmp_path / ".o.lock").exists()  # someone else's lock is left alone
+
+
+def test_unwritable_output_is_refused_before_any_work(tmp_path, capsys):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        code, _, err = run(["analyse", str(_tiny_study(tmp_path)), "--out", str(ro / "o")], capsys)
+    finally:
+        ro.chmod(0o755)
+    assert "not writable" in _one_line_error(code, err)
 
 
 def test_unknown_command_exits_nonzero(capsys):

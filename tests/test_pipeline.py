@@ -21,7 +21,7 @@ def test_unknown_step_parameter_lists_accepted_ones():
 
 
 def test_required_steps_cannot_be_skipped():
-    with pytest.raises(ValueError, match="cannot be skipped"):
+    with pytest.raises(cx.OptionError, match="cannot be skipped"):
         cx.analyse(make_study(), segment=False)
 
 
@@ -37,9 +37,9 @@ def test_continue_from_analysed_corpus_adds_tables_only():
     assert key is None
     assert {"insights", "contrasts", "opportunities"} <= set(out.tables)
     assert out.embeddings is None  # nothing was re-embedded: every column was already there
-    assert out.steps[-1] == "synthesise"
-    params = out.provenance[-1]["params"]
-    assert params["insights"]["min_participants"] == 3 and params["insights"]["kpi"] == "nps"
+    assert out.steps[-2:] == ["synthesise", "opportunities"]  # one provenance entry per step
+    params = out.provenance[-2]["params"]
+    assert params["min_participants"] == 3 and params["kpi"] == "nps"
     assert out.provenance[-1]["versions"]["cxinsight"]
     assert (out.tables["insights"]["n_participants"] >= 3).all()
     assert out.meta["pipeline"]["anonymised"] is False
@@ -51,7 +51,7 @@ def test_seed_reaches_the_synthesis():
     a = cx.analyse(make_study(), anonymise=False, seed=1, curve=False, moments=False)
     b = cx.analyse(make_study(), anonymise=False, seed=1, curve=False, moments=False)
     pd.testing.assert_frame_equal(a.tables["insights"], b.tables["insights"])
-    assert a.provenance[-1]["params"]["insights"]["seed"] == 1
+    assert a.provenance[-2]["params"]["seed"] == 1 and a.provenance[-1]["params"]["seed"] == 1
 
 
 def test_missing_input_path(tmp_path):
@@ -141,5 +141,5 @@ def test_sample_story_insights(analysed_sample_run):
 
 
 def test_key_path_without_anonymisation_is_an_error(tmp_path):
-    with pytest.raises(ValueError, match="no key to save"):
+    with pytest.raises(cx.OptionError, match="no key to save"):
         cx.analyse(make_study(), anonymise=False, key_path=tmp_path / "k.key")
