@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import cxinsight as cx
-from cxinsight.errors import TranscriptFormatError
+from cxinsight.errors import CxInsightWarning, TranscriptFormatError
 
 TRANSCRIPTS = Path(__file__).resolve().parent / "fixtures" / "transcripts"
 FMT = TRANSCRIPTS / "formats"
@@ -231,7 +231,10 @@ def test_srt_without_labels_splits_on_pauses_no_final_newline():
     c = cx.read(FMT / "unlabelled.srt")
     assert c.meta["files"][0]["speaker_labels"] is False
     assert c.turns["speaker"].tolist() == ["unknown", "unknown"]
-    assert c.turns["role"].tolist() == ["unknown", "unknown"]
+    # roles could not be decided: the speech is still analysed, as a participant's, and flagged
+    assert c.turns["role"].tolist() == ["participant", "participant"]
+    assert {s["role_from"] for s in c.meta["speakers"]} == {"assumed"}
+    assert "no participant found" in c.tables["files"]["red_flags"].iloc[0]
     assert _times(c) == [(0.0, 6.0), (9.0, 17.8)]
     assert c.turns["text"].iloc[1] == "and did the offer make a difference yeah definitely the half price box that's what got me"
     # a longer pause threshold keeps it one turn
@@ -358,8 +361,11 @@ def test_manifest_names_the_interviewer(tmp_path):
     c = cx.read(p, manifest=pd.DataFrame({"interview_id": ["x"], "interviewer": ["Ann Lee"], "nps": [7]}))
     assert c.turns["role"].tolist() == ["interviewer", "participant"] * 2
     assert c.participants.to_dict("records") == [{"interview_id": "x", "interviewer": "Ann Lee", "nps": 7}]
-    no_manifest = cx.read(p)
-    assert set(no_manifest.turns["role"]) == {"unknown"}  # no clear evidence: not guessed
+    with pytest.warns(CxInsightWarning, match="roles could not be decided"):
+        no_manifest = cx.read(p)
+    # no clear evidence: not guessed, but nobody is excluded either
+    assert set(no_manifest.turns["role"]) == {"participant"}
+    assert {s["role_from"] for s in no_manifest.meta["speakers"]} == {"assumed"}
 
 
 def test_unknown_option_is_a_type_error():

@@ -79,7 +79,7 @@ def test_vtt_without_speakers_splits_on_pauses(tmp_path):
     )
     assert c.meta["files"][0]["format"] == "vtt"
     assert c.turns["text"].tolist() == ["hello there", "new bit"]
-    assert set(c.turns["role"]) == {"unknown"}
+    assert set(c.turns["role"]) == {"participant"}  # undecided roles count as participants (flagged)
 
 
 def test_stream_marker_without_name_starts_a_new_turn(tmp_path):

@@ -21,7 +21,17 @@ __all__ = [
     "looks_like_name",
     "label_key",
     "strip_suffix",
+    "count_words",
 ]
+
+
+_WORD = re.compile(r"\S*[^\W\d_]\S*")
+
+
+def count_words(text: str) -> int:
+    """Count the words of ``text``: white-space separated tokens holding at least one letter
+    (timestamps, cue numbers and punctuation are not words)."""
+    return len(_WORD.findall(text)) if text else 0
 
 
 @dataclass

@@ -6,6 +6,12 @@ Both formats are blocks separated by blank lines: an optional cue id, a timing l
 every piece of text: a ``<v Name>`` voice tag (Teams), a ``>> Name:`` change marker (Stream,
 also HTML-escaped as ``&gt;&gt;``) or a ``Name:`` label at the start of a line (Zoom).
 Text without a speaker continues the previous speaker.
+
+Only the cue tags the WebVTT specification defines are removed (``<v>``, ``<c>``, ``<i>``,
+``<b>``, ``<u>``, ``<ruby>``, ``<rt>``, ``<lang>`` and ``<00:01.000>`` timestamps, plus SRT's
+``<font>``); any other ``<...>`` is text (``vector<int>``, ``<3 stars>``). A block without a
+timing line (a cue whose ``-->`` line was lost) is kept as text of the previous speaker and
+reported in ``info["malformed_cues"]`` with the line of the first one.
 """
 
 from __future__ import annotations
@@ -22,7 +28,11 @@ from cxinsight.ingest.roles import accept_label
 __all__ = ["Cue", "split_cues", "cue_utterances"]
 
 _BLANK_LINES = re.compile(r"(\n(?:[ \t]*\n)+)")
-_TAG = re.compile(r"<[^<>\n]*>")
+_TAG = re.compile(
+    r"</?(?:v|c|i|b|u|ruby|rt|lang|font)(?:[.\s][^<>\n]*)?>"
+    r"|<(?:\d{1,3}:)?\d{2}:\d{2}\.\d{3}>",
+    re.IGNORECASE,
+)
 _VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]+([^<>\n]*))?>")
 
 
@@ -31,7 +41,7 @@ class Cue:
 
     __slots__ = ("line", "start", "end", "text")
 
-    def __init__(self, line: int, start: float, end: float, text: str) -> None:
+    def __init__(self, line: int, start: float | None, end: float | None, text: str) -> None:
         self.line, self.start, self.end, self.text = line, start, end, text
 
 
@@ -86,6 +96,7 @@ def split_cues(text: str, *, path: str | Path | None = None, kind: str = "vtt") 
         )
     cues: list[Cue] = []
     notes = ignored = 0
+    malformed: list[int] = []
     header_block = kind == "vtt"
     parts = _BLANK_LINES.split(body)
     for idx in range(0, len(parts), 2):
@@ -118,7 +129,15 @@ def split_cues(text: str, *, path: str | Path | None = None, kind: str = "vtt") 
         elif len(block) > 2 and "-->" in block[2]:
             j = 2
         else:
-            ignored += 1
+            # no timing line: keep the words (they continue the previous cue) and report it
+            lines_kept = [x.strip() for x in block]
+            if len(lines_kept) > 1 and lines_kept[0].isdigit():
+                lines_kept = lines_kept[1:]
+            if cues and any(lines_kept):
+                malformed.append(start_line)
+                cues.append(Cue(start_line, None, None, "\n".join(lines_kept)))
+            else:
+                ignored += 1
             continue
         start, end = _timing(block[j], path, start_line + j, example)
         payload = "\n".join(s.strip() for s in block[j + 1 :])
@@ -130,7 +149,11 @@ def split_cues(text: str, *, path: str | Path | None = None, kind: str = "vtt") 
             path,
             line=1,
         )
-    return cues, {"notes": notes, "ignored_blocks": ignored}
+    info = {"notes": notes, "ignored_blocks": ignored}
+    if malformed:
+        info["malformed_cues"] = len(malformed)
+        info["malformed_cue_line"] = malformed[0]
+    return cues, info
 
 
 def _clean(s: str) -> str:

@@ -20,15 +20,19 @@ from collections import Counter
 from pathlib import Path
 
 from cxinsight.errors import TranscriptFormatError
-from cxinsight.ingest.base import Document, looks_like_name, parse_timestamp
+from cxinsight.ingest.base import Document, count_words, looks_like_name, parse_timestamp
 from cxinsight.ingest.roles import role_from_label
 from cxinsight.ingest.text import parse_text
 
 __all__ = ["parse_docx", "docx_lines"]
 
 
-def docx_lines(path: str | Path) -> tuple[list[str], int]:
+def docx_lines(path: str | Path, opts: dict | None = None) -> tuple[list[str], int]:
     """Return the document's paragraphs as lines (tables as ``[time] speaker: text``).
+
+    The archive is checked against the zip-bomb limits first (:func:`check_zip`), and any
+    failure inside python-docx (a damaged ``document.xml`` root, missing parts) becomes a
+    :class:`TranscriptFormatError`.
 
     Returns
     -------
@@ -36,6 +40,24 @@ def docx_lines(path: str | Path) -> tuple[list[str], int]:
     table_rows : int
         How many lines came from table rows.
     """
+    from cxinsight.ingest.limits import check_regular, check_zip
+
+    opts = opts or {}
+    check_regular(path)
+    check_zip(path, opts.get("max_unzipped_bytes"), opts.get("max_zip_ratio"))
+    try:
+        return _docx_lines(path)
+    except TranscriptFormatError:
+        raise
+    except Exception as err:  # lxml, python-docx: AttributeError, KeyError, ValueError ...
+        raise TranscriptFormatError(
+            f"could not read the Word file ({type(err).__name__}); its document part is damaged. "
+            "Open it in Word and save it again as .docx.",
+            path,
+        ) from err
+
+
+def _docx_lines(path: str | Path) -> tuple[list[str], int]:
     try:
         import docx  # python-docx
     except ImportError as err:  # pragma: no cover - a declared dependency
@@ -131,7 +153,7 @@ def _row_line(cells: list[str]) -> str:
     return f"[{ts}] {speaker}: {text}" if ts else f"{speaker}: {text}"
 
 
-def parse_docx(path: str | Path) -> Document:
+def parse_docx(path: str | Path, opts: dict | None = None) -> Document:
     """Parse a ``.docx`` transcript.
 
     Parameters
@@ -149,10 +171,11 @@ def parse_docx(path: str | Path) -> Document:
     TranscriptFormatError
         A damaged file, or no speaker turns.
     """
-    lines, table_rows = docx_lines(path)
+    lines, table_rows = docx_lines(path, opts)
     if not any(s.strip() for s in lines):
         raise TranscriptFormatError("the Word document has no text.", path)
     doc = parse_text("\n".join(lines), path=path)
+    doc.info["words_raw"] = count_words("\n".join(lines))
     if table_rows and table_rows >= len(doc.utterances) / 2:
         layout = "table"
     elif doc.format == "otter":

@@ -109,9 +109,10 @@ def check_zip(path: str | Path, max_unzipped_bytes: int | None = None, max_ratio
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        what = "Excel" if str(path).lower().endswith((".xlsx", ".xlsm")) else "Word"
         raise TranscriptFormatError(
-            f"is not a valid Office file ({type(err).__name__}: it is not a zip archive). It may be "
-            "damaged, or an old .doc/.xls renamed; open it and save it again as .docx/.xlsx.",
+            f"could not open the {what} file ({type(err).__name__}: it is not a zip archive). It "
+            "may be damaged, or an old .doc/.xls renamed; open it and save it again as .docx/.xlsx.",
             path,
         ) from err
     total = sum(max(i.file_size, 0) for i in infos)

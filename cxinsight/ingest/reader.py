@@ -10,8 +10,8 @@ read, skipped and merged in ``corpus.meta``.
 from __future__ import annotations
 
 import math
-import os
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,8 +20,9 @@ import pandas as pd
 
 from cxinsight.corpus import ROLES, TURN_COLUMNS, Corpus, empty_turns
 from cxinsight.errors import CxInsightWarning, TranscriptFormatError
-from cxinsight.ingest.base import Document, Utterance, label_key
-from cxinsight.ingest.encoding import decode
+from cxinsight.ingest.base import Document, Utterance, count_words, label_key
+from cxinsight.ingest.encoding import decode_with_confidence
+from cxinsight.ingest.limits import DEFAULT_LIMITS, check_regular, read_bytes
 from cxinsight.ingest.manifest import (
     INTERVIEWER_COLUMNS,
     PARTICIPANT_COLUMNS,
@@ -29,7 +30,16 @@ from cxinsight.ingest.manifest import (
     load_manifest,
     match_manifest,
 )
-from cxinsight.ingest.roles import assign_roles, canonical_labels, merge_aliases
+from cxinsight.ingest.report import FILE_COLUMNS, file_row, red_flags
+from cxinsight.ingest.roles import (
+    GENERIC_LABEL,
+    assign_roles,
+    assume_participants,
+    canonical_labels,
+    load_roles,
+    merge_aliases,
+)
+from cxinsight.ingest.walk import Entry, display_name, walk
 
 __all__ = ["read", "read_file", "FORMATS", "EXTENSIONS"]
 
@@ -46,9 +56,12 @@ EXTENSIONS = {
     ".tsv": "csv",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
 }
 #: Values accepted by ``format=``.
-FORMATS = ("text", "markdown", "otter", "vtt", "srt", "docx", "csv", "xlsx", "survey")
+FORMATS = ("text", "markdown", "otter", "vtt", "srt", "docx", "csv", "xlsx", "survey", "json", "jsonl")
 _CONVERT_HINTS = {
     ".doc": "save it as .docx (Word: File > Save As > Word Document)",
     ".rtf": "save it as .docx or .txt",
@@ -71,6 +84,9 @@ _OPTIONS = {
     "sheet": 0,
     "text_columns": None,
     "id_column": None,
+    "max_bytes": DEFAULT_LIMITS["max_bytes"],
+    "max_unzipped_bytes": DEFAULT_LIMITS["max_unzipped_bytes"],
+    "max_zip_ratio": DEFAULT_LIMITS["max_zip_ratio"],
 }
 
 
@@ -86,10 +102,12 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
     if opts["errors"] not in ("skip", "raise"):
         raise ValueError(f"errors={opts['errors']!r}: use 'skip' (warn and go on) or 'raise'.")
     if opts["roles"] is not None:
+        if isinstance(opts["roles"], (str, Path)):
+            opts["roles"] = load_roles(opts["roles"])
         if not isinstance(opts["roles"], Mapping):
             raise TypeError(
                 'roles must be a dict such as {"Jane Doe": "interviewer"} or '
-                '{"int03": {"Speaker 1": "interviewer"}}.'
+                '{"int03": {"Speaker 1": "interviewer"}}, or the path of a CSV/YAML roles file.'
             )
         flat = {}
         for k, v in opts["roles"].items():
@@ -97,6 +115,12 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
                 flat.update({f"{k}/{kk}": vv for kk, vv in v.items()})
             else:
                 flat[k] = v
+        flat = {k: (v.casefold() if isinstance(v, str) else v) for k, v in flat.items()}
+        opts["roles"] = {
+            k: ({kk: (vv.casefold() if isinstance(vv, str) else vv) for kk, vv in v.items()} if isinstance(v, Mapping)
+                else (v.casefold() if isinstance(v, str) else v))
+            for k, v in opts["roles"].items()
+        }
         bad = {k: v for k, v in flat.items() if v not in ROLES}
         if bad:
             raise ValueError(f"roles has values {sorted(set(bad.values()))}; allowed roles are {list(ROLES)}.")
@@ -112,31 +136,14 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
         opts["text_columns"] = list(opts["text_columns"])
         if not opts["text_columns"]:
             raise ValueError("text_columns is empty; name the free-text answer columns to read.")
+    for k in ("max_bytes", "max_unzipped_bytes", "max_zip_ratio"):
+        try:
+            opts[k] = float(opts[k]) if k == "max_zip_ratio" else int(opts[k])
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{k} must be a number, got {opts[k]!r}.") from err
+        if opts[k] <= 0:
+            raise ValueError(f"{k} must be positive, got {opts[k]!r}.")
     return opts
-
-
-# ---------------------------------------------------------------------------- discovery
-def _ignored(name: str) -> bool:
-    if name.startswith(("_", ".", "~$")):
-        return True
-    up = name.upper()
-    return up.startswith(("README", "LICENSE", "LICENCE", "CHANGELOG"))
-
-
-def _discover(root: Path, manifest_path: Path | None) -> list[Path]:
-    found: list[tuple[str, Path]] = []
-    skip = manifest_path.resolve() if manifest_path is not None else None
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not _ignored(d)]
-        for name in filenames:
-            if _ignored(name):
-                continue
-            p = Path(dirpath) / name
-            if skip is not None and p.resolve() == skip:
-                continue
-            found.append((p.relative_to(root).as_posix(), p))
-    found.sort(key=lambda t: t[0])
-    return [p for _, p in found]
 
 
 # ---------------------------------------------------------------------------- one file
@@ -189,16 +196,27 @@ def read_file(path: str | Path, **options: Any) -> tuple[list[Document], str | N
     if family == "docx":
         from cxinsight.ingest.docx import parse_docx
 
-        return [parse_docx(path)], None
+        return [parse_docx(path, opts)], None
     if family in ("csv", "xlsx", "survey"):
         from cxinsight.ingest.tabular import read_table
 
+        check_regular(path)
         return read_table(path, opts)
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_bytes(path, opts["max_bytes"])
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise TranscriptFormatError("the file is empty.", path)
-    text, encoding = decode(data, encoding=opts["encoding"], path=path)
+    text, encoding, confidence = decode_with_confidence(data, encoding=opts["encoding"], path=path)
+    docs = _parse_text_family(text, path, suffix, family, forced)
+    docs[0].info["encoding_confidence"] = confidence
+    docs[0].info.setdefault("words_raw", count_words(text) - (1 if docs[0].format.startswith("vtt") else 0))
+    return docs, encoding
+
+
+def _parse_text_family(text: str, path: Path, suffix: str, family: str, forced: str | None) -> list[Document]:
+    if family in ("json", "jsonl"):
+        from cxinsight.ingest.chat import parse_chat
+
+        return parse_chat(text, path=path, lines=family == "jsonl")
     if not forced or forced in ("text", "markdown"):
         sniffed = _sniff_text_family(text, suffix)
         if not forced or sniffed in ("vtt", "srt"):
@@ -206,14 +224,14 @@ def read_file(path: str | Path, **options: Any) -> tuple[list[Document], str | N
     if family == "vtt":
         from cxinsight.ingest.vtt import parse_vtt
 
-        return [parse_vtt(text, path=path)], encoding
+        return [parse_vtt(text, path=path)]
     if family == "srt":
         from cxinsight.ingest.srt import parse_srt
 
-        return [parse_srt(text, path=path)], encoding
+        return [parse_srt(text, path=path)]
     from cxinsight.ingest.text import parse_text
 
-    return [parse_text(text, path=path, markdown=family == "markdown")], encoding
+    return [parse_text(text, path=path, markdown=family == "markdown")]
 
 
 # ---------------------------------------------------------------------------- turns
@@ -233,22 +251,22 @@ def _role_overrides(roles: Mapping[str, Any] | None, interview_id: str) -> dict[
 
 
 def _build_turns(
-    doc: Document,
-    interview_id: str,
-    source: str,
-    opts: dict[str, Any],
-    manifest_row: Mapping[str, Any] | None,
-) -> tuple[list[tuple], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Merge labels and utterances of one interview into turns with roles.
+    doc: Document, interview_id: str, opts: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, float]], list[dict[str, Any]], int]:
+    """Merge the labels and utterances of one interview into turns (roles come later).
 
-    Returns rows ``(*TURN_COLUMNS, extra)``, the speakers' roles and the alias merges.
+    Returns the turns, per-speaker statistics, the alias merges and the number of label words
+    (speaker labels are words of the file that are kept as the speaker, not lost).
     """
     utts: list[Utterance] = doc.utterances
     # 1. resolve continuation: speaker None -> previous speaker
     labels: list[str] = []
     prev = "unknown"
+    label_words = 0
     for u in utts:
         lab = u.speaker if u.speaker else prev
+        if u.speaker and doc.format != "survey":
+            label_words += count_words(u.speaker)
         labels.append(lab)
         prev = lab
     # 2. user aliases, canonical spelling, alias merging
@@ -288,7 +306,6 @@ def _build_turns(
                 cur["end"] = u.end
             if cur["start"] is None:
                 cur["start"] = u.start
-    # 4. roles
     stats: dict[str, dict[str, float]] = {}
     for t in turns:
         t["text"] = " ".join(t.pop("parts"))
@@ -296,46 +313,74 @@ def _build_turns(
         st["turns"] += 1
         st["questions"] += "?" in t["text"]
         st["words"] += len(t["text"].split())
+    return turns, stats, alias_rows, label_words
+
+
+def _first_roles(
+    doc: Document,
+    interview_id: str,
+    stats: dict[str, dict[str, float]],
+    opts: dict[str, Any],
+    manifest_row: Mapping[str, Any] | None,
+) -> dict[str, tuple[str, str]]:
+    """Roles from the option, labels, manifest and the file's own evidence (may be unknown)."""
+    if doc.format == "survey":
+        return {s: ("participant", "survey") for s in stats}
     interviewers: list[str] = []
     participants: list[str] = []
     if manifest_row:
         low = {str(k).lower(): v for k, v in manifest_row.items()}
         interviewers = [low[c] for c in INTERVIEWER_COLUMNS if c in low and isinstance(low[c], str)]
         participants = [low[c] for c in PARTICIPANT_COLUMNS if c in low and isinstance(low[c], str)]
-    if doc.format == "survey":
-        decided = {s: ("participant", "survey") for s in stats}
-    else:
-        decided = assign_roles(
-            stats,
-            overrides=_role_overrides(opts["roles"], interview_id),
-            interviewers=interviewers,
-            participants=participants,
-        )
-    rows = [
-        (
-            interview_id,
-            i,
-            t["speaker"],
-            decided[t["speaker"]][0],
-            _nan(t["start"]),
-            _nan(t["end"]),
-            t["text"],
-            source,
-            t["extra"],
-        )
-        for i, t in enumerate(turns)
-    ]
-    speakers = [
-        {
-            "interview_id": interview_id,
-            "speaker": s,
-            "role": decided[s][0],
-            "role_from": decided[s][1],
-            "turns": int(st["turns"]),
-        }
-        for s, st in stats.items()
-    ]
-    return rows, speakers, alias_rows
+    return assign_roles(
+        stats,
+        overrides=_role_overrides(opts["roles"], interview_id),
+        interviewers=interviewers,
+        participants=participants,
+    )
+
+
+def _cross_file_roles(items: list[dict[str, Any]]) -> None:
+    """Decide still-unknown roles with the whole study in view, then assume participants.
+
+    A speaker who is the interviewer in another file, or (with three or more interviews) the
+    one named speaker present in at least half of them, is the interviewer where the file
+    itself gave no interviewer. Any role still unknown becomes ``participant`` (``assumed``).
+    """
+    interviews = [it for it in items if it["doc"].format != "survey"]
+    asked_elsewhere: dict[str, set[int]] = {}
+    presence: Counter = Counter()
+    for k, it in enumerate(interviews):
+        seen = set()
+        for spk, (role, why) in it["roles"].items():
+            key = label_key(spk)
+            if not key or GENERIC_LABEL.fullmatch(spk.strip()):
+                continue
+            seen.add(key)
+            if role == "interviewer" and why != "assumed":
+                asked_elsewhere.setdefault(key, set()).add(k)
+        presence.update(seen)
+    n = len(interviews)
+    for k, it in enumerate(interviews):
+        roles = it["roles"]
+        if any(r == "interviewer" for r, _ in roles.values()):
+            continue
+        unknown = [s for s, (r, _) in roles.items() if r == "unknown" and not GENERIC_LABEL.fullmatch(s.strip())]
+        chosen, why = None, ""
+        cands = [s for s in unknown if asked_elsewhere.get(label_key(s), set()) - {k}]
+        if len(cands) == 1:
+            chosen, why = cands[0], "other files"
+        elif n >= 3:
+            rec = [s for s in unknown if presence[label_key(s)] >= max(2, n / 2)]
+            if len(rec) == 1:
+                chosen, why = rec[0], "recurs across files"
+        if chosen is not None:
+            roles[chosen] = ("interviewer", why)
+            for s, (r, _) in list(roles.items()):
+                if r == "unknown":
+                    roles[s] = ("participant", "others")
+    for it in items:
+        it["roles"] = assume_participants(it["roles"])
 
 
 def _turns_frame(rows: list[tuple]) -> pd.DataFrame:
@@ -362,25 +407,31 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
     Parameters
     ----------
     path : str or Path
-        A file, or a folder read recursively in sorted order. Hidden files, anything whose
-        name starts with ``_`` or ``.`` (files and folders), ``README*`` and ``LICENSE*`` are
-        ignored. Files are opened read-only and never changed.
+        A file, or a folder read recursively in sorted order. Only hidden entries, names
+        starting with ``_`` (files and folders), ``README*``, ``LICENSE*`` and ``LICENCE*`` are
+        ignored, and they are listed in ``meta["ignored"]``. Everything else is read, or
+        skipped with its reason in ``meta["skipped"]`` (unsupported or damaged files, folders
+        that cannot be opened, FIFOs and devices, links pointing outside the folder, files over
+        the limits). Files are opened read-only and never changed.
     manifest : str, Path, DataFrame or False, optional
         One row per interview keyed by ``interview_id`` (file path relative to the folder,
         without extension) or ``file``. Its columns become ``corpus.participants``. By default
         a ``manifest.csv``/``manifest.xlsx`` at the folder root is used; ``False`` uses none.
     **options
-        roles : dict
+        roles : dict, str or Path
             ``{"Jane Doe": "interviewer"}``, or per interview
-            ``{"int03": {"Speaker 1": "interviewer"}}``; overrides every other evidence.
+            ``{"int03": {"Speaker 1": "interviewer"}}``, or a CSV (``speaker, role`` and
+            optionally ``interview_id``) or YAML file; overrides every other evidence.
         aliases : dict
             ``{"JD": "Jane Doe"}``: labels to merge before automatic alias merging.
         merge_aliases : bool, default True
             Merge ``JD``/``Jane`` into ``Jane Doe`` when the evidence is clear.
         format : str
-            Force a reader: one of :data:`FORMATS`.
+            Force a reader: one of :data:`FORMATS`. ``"survey"`` reads a CSV/XLSX export and
+            finds the respondent id and every open-ended column itself.
         encoding : str
-            Force a text encoding (guessed by default: UTF-8/BOM, UTF-16, cp1252).
+            Force a text encoding (guessed by default: UTF-8/BOM, UTF-16, then legacy
+            encodings with charset-normalizer; an unsure guess is warned about).
         pause : float, default 2.0
             Seconds of silence that split turns of subtitles without speaker labels.
         errors : {"skip", "raise"}, default "skip"
@@ -388,14 +439,20 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
         speaker_column, text_column, start_column, end_column, interview_column, sheet
             Columns (and sheet) of one-turn-per-row CSV/XLSX files; guessed when omitted.
         text_columns, id_column
-            Survey mode: each row is a respondent and each named column an answer turn.
+            Survey mode: each row is a respondent and each named column an answer turn
+            (names matched after Unicode normalisation and case folding).
+        max_bytes, max_unzipped_bytes, max_zip_ratio
+            Limits per file (see :mod:`cxinsight.ingest.limits`): 200 MB read, 200 MB or 100
+            times inflated for DOCX/XLSX.
 
     Returns
     -------
     Corpus
         ``turns`` (columns ``interview_id, turn, speaker, role, start, end, text, source``),
-        ``participants`` (manifest columns), and ``meta`` keys ``files``, ``skipped``,
-        ``aliases``, ``speakers`` and ``manifest``.
+        ``participants`` (manifest columns, survey variables), ``tables["files"]`` (the
+        reading report: one row per entry found, see :mod:`cxinsight.ingest.report`), and
+        ``meta`` keys ``files``, ``skipped``, ``ignored``, ``aliases``, ``speakers`` and
+        ``manifest``. Survey answers carry their question in a ``question`` column.
 
     Raises
     ------
@@ -413,10 +470,11 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
     """
     opts = _check_options(options)
     path = Path(path).expanduser()
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise FileNotFoundError(f"{path} does not exist; pass a transcript file or a folder of transcripts.")
     single = not path.is_dir()
     root = path.parent if single else path
+    root_shown = display_name(str(root))
 
     manifest_path: Path | None = None
     manifest_df = None
@@ -431,26 +489,59 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             manifest_path = Path(manifest)
         manifest_df, manifest_where, manifest_key = load_manifest(manifest)
 
-    files = [path] if single else _discover(path, manifest_path)
+    if single:
+        entries = [Entry(path, display_name(path.name), "read")]
+    else:
+        # the folder's own manifest file is never read as a transcript, even with manifest=False
+        entries = walk(path, manifest_path or find_manifest(path), opts["max_bytes"])
     skipped: list[dict[str, str]] = []
-    parsed: list[tuple[Path, str, str, list[Document], str | None]] = []
+    ignored: list[dict[str, str]] = []
+    listed_rows: list[dict[str, Any]] = []
+    parsed: list[tuple[Path, str, str, str, list[Document], str | None]] = []
     used_ids: set[str] = set()
-    for f in files:
-        rel = f.name if single else f.relative_to(root).as_posix()
-        iid = str(PurePosixPath(rel).with_suffix("")) if not single else f.stem
-        source = str(f)
+
+    def skip(source: str, reason: str) -> None:
+        skipped.append({"path": source, "reason": reason})
+        listed_rows.append(file_row(source, "skipped", reason))
+        warnings.warn(f"cxinsight.read skipped {source}: {reason}", CxInsightWarning, stacklevel=3)
+
+    for e in entries:
+        source = display_name(str(e.path)) if single else f"{root_shown}/{e.rel}"
+        if e.status == "ignored":
+            ignored.append({"path": source, "reason": e.reason})
+            listed_rows.append(file_row(source, "ignored", e.reason))
+            continue
+        if e.status == "manifest":
+            listed_rows.append(file_row(source, "manifest", e.reason))
+            continue
+        if e.status == "skipped":
+            skip(source, e.reason)
+            continue
+        f = e.path
+        rel = e.rel
+        iid = str(PurePosixPath(rel).with_suffix("")) if not single else display_name(f.stem)
         try:
             docs, enc = read_file(f, **opts)
-        except (TranscriptFormatError, OSError, UnicodeError) as err:
+        except Exception as err:  # one bad file never stops the others
+            if isinstance(err, TranscriptFormatError):
+                reason = err.reason
+                if err.line is not None:
+                    reason = f"line {err.line}: {reason}"
+            elif isinstance(err, (OSError, UnicodeError)):
+                reason = f"{type(err).__name__}: {getattr(err, 'strerror', None) or err}"
+            else:
+                reason = f"could not be read ({type(err).__name__}: {err})"
             if single or opts["errors"] == "raise":
-                if isinstance(err, (TranscriptFormatError, OSError)):
+                if isinstance(err, TranscriptFormatError):
+                    if source != str(f):
+                        raise TranscriptFormatError(err.reason, source, err.line, err.column) from err
                     raise
-                raise TranscriptFormatError(str(err), f) from err
-            reason = err.reason if isinstance(err, TranscriptFormatError) else f"{type(err).__name__}: {err}"
-            if isinstance(err, TranscriptFormatError) and err.line is not None:
-                reason = f"line {err.line}: {reason}"
-            skipped.append({"path": source, "reason": reason})
-            warnings.warn(f"cxinsight.read skipped {source}: {reason}", CxInsightWarning, stacklevel=2)
+                if isinstance(err, OSError) and not single:
+                    raise
+                if isinstance(err, OSError):
+                    raise
+                raise TranscriptFormatError(reason, source) from err
+            skip(source, reason)
             continue
         if iid in used_ids:
             new_iid = rel
@@ -461,13 +552,13 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             )
             iid = new_iid
         used_ids.add(iid)
-        parsed.append((f, rel, iid, docs, enc))
+        parsed.append((f, rel, iid, source, docs, enc))
 
     manifest_rows: dict[str, dict[str, Any]] = {}
     unmatched: list[dict[str, str]] = []
     if manifest_df is not None:
         keyed = []
-        for _, rel, iid, docs, _ in parsed:
+        for _, rel, iid, _, docs, _ in parsed:
             if docs and docs[0].interview_id is None:
                 keyed.append((iid, rel))
             else:  # several interviews in one table: match on their own ids
@@ -485,49 +576,112 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
                 stacklevel=2,
             )
 
+    # pass 1: turns and first roles of every interview
+    items: list[dict[str, Any]] = []
+    for fi, (_f, _rel, iid, source, docs, _enc) in enumerate(parsed):
+        for doc in docs:
+            doc_id = doc.interview_id if doc.interview_id is not None else iid
+            mrow = manifest_rows.get(doc_id)
+            turns, stats, aliases, label_words = _build_turns(doc, doc_id, opts)
+            roles = _first_roles(doc, doc_id, stats, opts, mrow) if turns else {}
+            items.append({"file": fi, "doc": doc, "id": doc_id, "source": source, "turns": turns,
+                          "stats": stats, "aliases": aliases, "label_words": label_words,
+                          "roles": roles, "manifest": mrow})
+    # pass 2: roles with the whole study in view; nobody is left without a role
+    _cross_file_roles(items)
+
     all_rows: list[tuple] = []
     file_meta: list[dict[str, Any]] = []
     speakers_meta: list[dict[str, Any]] = []
     alias_meta: list[dict[str, Any]] = []
     participant_rows: list[dict[str, Any]] = []
-    for f, _rel, iid, docs, enc in parsed:
+    read_rows: list[dict[str, Any]] = []
+    assumed_files: list[str] = []
+    unsure_encodings: list[str] = []
+    by_file: dict[int, list[dict[str, Any]]] = {}
+    for it in items:
+        by_file.setdefault(it["file"], []).append(it)
+    for fi, (_f, _rel, iid, source, docs, enc) in enumerate(parsed):
         n_turns = 0
-        source = str(f)
-        for doc in docs:
-            doc_id = doc.interview_id if doc.interview_id is not None else iid
-            mrow = manifest_rows.get(doc_id)
-            rows, spk, aliases = _build_turns(doc, doc_id, source, opts, mrow)
-            if not rows:
+        words_kept = 0
+        speaker_words: Counter = Counter()
+        longest = 0
+        roles_shown: dict[str, tuple[str, str]] = {}
+        n_interviews = 0
+        for it in by_file.get(fi, []):
+            doc, doc_id, turns = it["doc"], it["id"], it["turns"]
+            if not turns:
                 continue
+            decided = it["roles"]
+            rows = [
+                (doc_id, i, t["speaker"], decided[t["speaker"]][0], _nan(t["start"]), _nan(t["end"]),
+                 t["text"], source, t["extra"])
+                for i, t in enumerate(turns)
+            ]
             all_rows.extend(rows)
-            speakers_meta.extend(spk)
-            alias_meta.extend(aliases)
+            n_interviews += 1
+            speakers_meta.extend(
+                {"interview_id": doc_id, "speaker": spk, "role": decided[spk][0], "role_from": decided[spk][1],
+                 "turns": int(st["turns"])}
+                for spk, st in it["stats"].items()
+            )
+            alias_meta.extend(it["aliases"])
             n_turns += len(rows)
+            words_kept += sum(count_words(t["text"]) for t in turns) + it["label_words"]
+            for t in turns:
+                w = len(t["text"].split())
+                speaker_words[t["speaker"]] += w
+                longest = max(longest, w)
+            if doc.format != "survey":
+                roles_shown.update(decided)
             prow: dict[str, Any] = {"interview_id": doc_id}
-            if mrow:
-                prow.update({k: v for k, v in mrow.items() if k != "interview_id"})
+            if it["manifest"]:
+                prow.update({k: v for k, v in it["manifest"].items() if k != "interview_id"})
             if doc.participant:
                 prow.update({k: v for k, v in doc.participant.items() if k != "interview_id"})
             participant_rows.append(prow)
+        fmt = docs[0].format if docs else "unknown"
+        info = dict(docs[0].info) if docs else {}
         entry: dict[str, Any] = {
             "path": source,
             "interview_id": iid,
-            "format": docs[0].format if docs else "unknown",
+            "format": fmt,
             "encoding": enc,
             "turns": n_turns,
         }
         if len(docs) > 1 or (docs and docs[0].interview_id is not None):
             entry["interviews"] = len(docs)
-        if docs:
-            entry.update({k: v for k, v in docs[0].info.items() if k not in entry})
-        file_meta.append(entry)
+        entry.update({k: v for k, v in info.items() if k not in entry and k != "words_raw"})
         if n_turns == 0:
             reason = "no turns with text"
             if single or opts["errors"] == "raise":
-                raise TranscriptFormatError(f"{reason}; nothing to read.", f)
-            skipped.append({"path": source, "reason": reason})
-            file_meta.pop()
-            warnings.warn(f"cxinsight.read skipped {source}: {reason}", CxInsightWarning, stacklevel=2)
+                raise TranscriptFormatError(f"{reason}; nothing to read.", source)
+            skip(source, reason)
+            continue
+        file_meta.append(entry)
+        words_raw = info.get("words_raw")
+        conf = info.get("encoding_confidence")
+        flags = red_flags(
+            fmt=fmt, speaker_words=dict(speaker_words), roles=roles_shown, longest_turn=longest,
+            encoding=enc, confidence=conf, words_raw=words_raw, words_kept=words_kept, info=info,
+        )
+        if any(why == "assumed" for _, why in roles_shown.values()):
+            assumed_files.append(iid)
+        if enc and conf is not None and conf < 0.8 and not str(enc).startswith("utf"):
+            unsure_encodings.append(f"{source} ({enc}, confidence {conf:.2f})")
+        if fmt == "survey":
+            speakers_txt = f"{n_interviews} respondents"
+            roles_txt = "participant (survey)"
+        else:
+            speakers_txt = "; ".join(roles_shown)
+            roles_txt = "; ".join(f"{s}: {r} ({why})" for s, (r, why) in roles_shown.items())
+        read_rows.append(file_row(
+            source, "read", "", interview_id=iid, format=fmt, encoding=enc, encoding_confidence=conf,
+            interviews=n_interviews, speakers=speakers_txt, roles=roles_txt, turns=n_turns,
+            words_raw=words_raw, words_kept=words_kept,
+            kept_share=round(min(words_kept / words_raw, 1.0), 3) if words_raw else None,
+            red_flags="; ".join(flags),
+        ))
 
     if alias_meta:
         # names are personal data: the warning gives counts, the details are in meta
@@ -541,6 +695,22 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             CxInsightWarning,
             stacklevel=2,
         )
+    if assumed_files:
+        warnings.warn(
+            f"roles could not be decided in {len(assumed_files)} interview(s) ({', '.join(assumed_files[:10])}"
+            f"{', ...' if len(assumed_files) > 10 else ''}): their speakers are counted as participants. "
+            "Name the interviewer with roles={'Name': 'interviewer'} (or --roles FILE); see "
+            "corpus.tables['files'].",
+            CxInsightWarning,
+            stacklevel=2,
+        )
+    for where in unsure_encodings:
+        warnings.warn(
+            f"the text encoding of {where} was guessed and may be wrong; check names and accents, "
+            "or pass encoding='...'.",
+            CxInsightWarning,
+            stacklevel=2,
+        )
 
     turns = _turns_frame(all_rows)
     if turns.empty and not single:
@@ -550,12 +720,17 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             stacklevel=2,
         )
     participants = pd.DataFrame(participant_rows) if participant_rows else pd.DataFrame({"interview_id": []})
+    files_table = pd.DataFrame(read_rows + listed_rows, columns=FILE_COLUMNS)
     meta: dict[str, Any] = {
         "files": file_meta,
         "skipped": skipped,
+        "ignored": ignored,
         "aliases": alias_meta,
         "speakers": speakers_meta,
     }
+    variables = sorted({c for e in file_meta for k in ("rating_columns", "categorical_columns") for c in e.get(k, [])})
+    if variables:
+        meta["survey_variables"] = variables
     if manifest_df is not None:
         meta["manifest"] = {
             "path": manifest_where,
@@ -564,7 +739,7 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             "unmatched": unmatched,
         }
     params = {
-        "path": str(path),
+        "path": display_name(str(path)),
         "manifest": manifest_where if manifest_df is not None else None,
         **{k: v for k, v in opts.items() if v != _OPTIONS[k] and k not in ("roles", "aliases")},
     }
@@ -572,4 +747,5 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
         params["roles"] = f"{len(opts['roles'])} speaker(s) set by the user"
     if opts["aliases"]:
         params["aliases"] = f"{len(opts['aliases'])} alias(es) set by the user"
-    return Corpus(turns, participants, meta=meta).with_step("read", params)
+    corpus = Corpus(turns, participants, meta=meta, tables={"files": files_table})
+    return corpus.with_step("read", params)

@@ -48,6 +48,7 @@ def parse_srt(text: str, *, path: str | Path | None = None) -> Document:
     cues, info = split_cues(text, path=path, kind="srt")
     utts, style = cue_utterances(cues)
     doc = Document(utts, "srt", info={"cues": len(cues), "speaker_labels": style != "none"})
-    if info["ignored_blocks"]:
-        doc.info["ignored_blocks"] = info["ignored_blocks"]
+    for k in ("ignored_blocks", "malformed_cues", "malformed_cue_line"):
+        if info.get(k):
+            doc.info[k] = info[k]
     return doc

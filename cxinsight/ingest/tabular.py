@@ -12,10 +12,11 @@ Turn tables
     are fine.
 
 Surveys
-    ``read(path, text_columns=["What did you like?", ...], id_column="respondent_id")``: each
-    row is a respondent (one interview), each named column one answer turn (the column name
-    is kept in a ``question`` column). Every other column (NPS, stars, segment) is kept in
-    ``corpus.participants``.
+    ``read(path, format="survey")`` finds the respondent id and the open-ended columns itself
+    (:mod:`cxinsight.ingest.survey`); ``text_columns=[...]`` and ``id_column=`` name them. A
+    table without speaker/text columns whose columns read as a survey is read as one
+    automatically. Each row is a respondent (one interview), each non-blank answer one turn
+    with its ``question``; every other column is kept in ``corpus.participants``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from typing import Any
 import pandas as pd
 
 from cxinsight.errors import TranscriptFormatError
-from cxinsight.ingest.base import Document, Utterance, parse_timestamp
-from cxinsight.ingest.encoding import decode
+from cxinsight.ingest.base import Document, Utterance, count_words, parse_timestamp
+from cxinsight.ingest.encoding import decode_with_confidence
+from cxinsight.ingest.survey import find_column, looks_like_survey, read_survey
 
 __all__ = ["read_table", "load_table", "guess_columns"]
 
@@ -50,6 +52,20 @@ def _key(col: str) -> str:
     return _NORM.sub("", str(col).casefold())
 
 
+def _first_long_row(text: str, sep: str, width: int) -> int | None:
+    """1-based line of the first CSV row with more fields than the header."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        for row in reader:
+            if len(row) > width:
+                return reader.line_num
+    except csv.Error:
+        return None
+    return None
+
+
 def load_table(path: Path, opts: dict[str, Any]) -> tuple[pd.DataFrame, str | None]:
     """Read a CSV/TSV/XLSX file as a table of strings (empty cells are ``""``).
 
@@ -58,16 +74,26 @@ def load_table(path: Path, opts: dict[str, Any]) -> tuple[pd.DataFrame, str | No
     table : DataFrame
     encoding : str or None
         The text encoding of a CSV (``None`` for XLSX).
+
+    Raises
+    ------
+    TranscriptFormatError
+        Unreadable, too large (see :mod:`cxinsight.ingest.limits`), or a CSV row with more
+        fields than the header (named by line).
     """
+    from cxinsight.ingest.limits import check_zip, read_bytes
+
     suffix = path.suffix.lower()
+    opts.setdefault("_info", {})
     try:
         if suffix in (".xlsx", ".xlsm"):
+            check_zip(path, opts.get("max_unzipped_bytes"), opts.get("max_zip_ratio"))
             df = pd.read_excel(path, sheet_name=opts.get("sheet", 0), dtype=object)
             enc = None
         else:
-            with open(path, "rb") as fh:
-                data = fh.read()
-            text, enc = decode(data, encoding=opts.get("encoding"), path=path)
+            data = read_bytes(path, opts.get("max_bytes"))
+            text, enc, conf = decode_with_confidence(data, encoding=opts.get("encoding"), path=path)
+            opts["_info"]["encoding_confidence"] = conf
             if not text.strip():
                 raise TranscriptFormatError("the file is empty.", path)
             header = text.split("\n", 1)[0]
@@ -77,6 +103,14 @@ def load_table(path: Path, opts: dict[str, Any]) -> tuple[pd.DataFrame, str | No
                 counts = {s: header.count(s) for s in (",", ";", "\t", "|")}
                 sep = max(counts, key=lambda s: counts[s]) if max(counts.values()) else ","
             df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
+            if not isinstance(df.index, pd.RangeIndex):
+                line = _first_long_row(text, sep, len(df.columns))
+                raise TranscriptFormatError(
+                    f"a row has more fields than the header ({len(df.columns)} columns); "
+                    "quote cells that contain the separator, or fix the row.",
+                    path,
+                    line=line,
+                )
     except TranscriptFormatError:
         raise
     except Exception as err:  # pandas/openpyxl raise many kinds
@@ -103,6 +137,9 @@ def _cell(v: Any) -> str:
 
 def _pick(df: pd.DataFrame, given: str | None, names: tuple[str, ...], what: str, path: Path) -> str | None:
     if given is not None:
+        found = find_column([str(c) for c in df.columns], given)
+        if found is not None:
+            return found
         if given not in df.columns:
             raise TranscriptFormatError(
                 f"{what}={given!r} is not a column; the columns are {list(df.columns)}.", path, line=1
@@ -198,58 +235,6 @@ def _turn_table(
     return Document(utts, fmt, info={"columns": {k: v for k, v in cols.items() if v}})
 
 
-def _survey(df: pd.DataFrame, path: Path, opts: dict[str, Any]) -> list[Document]:
-    text_cols = opts["text_columns"]
-    missing = [c for c in text_cols if c not in df.columns]
-    if missing:
-        raise TranscriptFormatError(
-            f"text_columns {missing} are not columns of the survey; the columns are {list(df.columns)}.",
-            path,
-            line=1,
-        )
-    id_col = opts.get("id_column")
-    if id_col is not None and id_col not in df.columns:
-        raise TranscriptFormatError(
-            f"id_column={id_col!r} is not a column; the columns are {list(df.columns)}.", path, line=1
-        )
-    if id_col is None:
-        by_key = {_key(c): c for c in df.columns if c not in text_cols}
-        id_col = next((by_key[n] for n in _ID_NAMES if n in by_key), None)
-    meta_cols = [c for c in df.columns if c not in text_cols]
-    numeric = {}
-    for c in meta_cols:
-        if c == id_col:
-            continue
-        conv = pd.to_numeric(df[c].replace("", None), errors="coerce")
-        if conv.notna().sum() and conv.notna().sum() == (df[c] != "").sum():
-            numeric[c] = conv
-    docs: list[Document] = []
-    seen: set[str] = set()
-    for i, rec in enumerate(df.to_dict("records")):
-        rid = rec[id_col] if id_col else ""
-        rid = rid or f"{path.stem}-{i + 1}"
-        if rid in seen:
-            rid = f"{rid}-{i + 1}"
-        seen.add(rid)
-        utts = [
-            Utterance(rid, " ".join(rec[c].split()), None, None, i + 2, extra={"question": c})
-            for c in text_cols
-            if rec[c].strip()
-        ]
-        participant = {}
-        for c in meta_cols:
-            if c == id_col:
-                continue
-            participant[c] = (None if pd.isna(numeric[c].iloc[i]) else numeric[c].iloc[i].item()) if c in numeric else rec[c]
-        docs.append(Document(utts, "survey", interview_id=str(rid), participant=participant))
-    if not any(d.utterances for d in docs):
-        raise TranscriptFormatError(f"every answer in {text_cols} is empty.", path, line=2)
-    empty = sum(1 for d in docs if not d.utterances)
-    docs = [d for d in docs if d.utterances]
-    docs[0].info.update({"respondents": len(docs), "respondents_without_answers": empty, "id_column": id_col})
-    return docs
-
-
 def read_table(path: Path, opts: dict[str, Any]) -> tuple[list[Document], str | None]:
     """Read a CSV/XLSX transcript or survey into documents.
 
@@ -268,7 +253,32 @@ def read_table(path: Path, opts: dict[str, Any]) -> tuple[list[Document], str | 
     df, enc = load_table(path, opts)
     if df.empty or not len(df.columns):
         raise TranscriptFormatError("the table has no rows.", path, line=1)
-    if opts.get("text_columns"):
-        return _survey(df, path, opts), enc
+    if opts.get("text_columns") or opts.get("format") == "survey":
+        docs = read_survey(df, path, text_columns=opts.get("text_columns"), id_column=opts.get("id_column"))
+        return _with_info(docs, opts), enc
+    named = any(opts.get(k) for k in ("speaker_column", "text_column", "interview_column"))
+    if not named and opts.get("format") is None:
+        turn_like = _pick(df, None, _TEXT_NAMES, "text_column", path) is not None and (
+            _pick(df, None, _SPEAKER_NAMES, "speaker_column", path) is not None
+            or _pick(df, None, _INTERVIEW_NAMES, "interview_column", path) is not None
+        )
+        if not turn_like:
+            prof = looks_like_survey(df)
+            if prof is not None:
+                docs = read_survey(df, path, profile=prof)
+                docs[0].info["detected"] = "survey columns found automatically"
+                return _with_info(docs, opts), enc
     fmt = "xlsx-turns" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv-turns"
-    return _turn_tables(df, path, opts, fmt), enc
+    docs = _turn_tables(df, path, opts, fmt)
+    raw = 0
+    for d in docs:
+        raw += sum(count_words(u.text) + count_words(u.speaker or "") for u in d.utterances)
+    docs[0].info["words_raw"] = raw
+    return _with_info(docs, opts), enc
+
+
+def _with_info(docs: list[Document], opts: dict[str, Any]) -> list[Document]:
+    info = opts.pop("_info", None) or {}
+    if docs:
+        docs[0].info.update(info)
+    return docs
