@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxinsight.errors import MissingStepError
+from cxinsight.errors import InputError, MissingStepError
 
 #: Columns every ``turns`` table has, in this order.
 TURN_COLUMNS = ["interview_id", "turn", "speaker", "role", "start", "end", "text", "source"]
@@ -383,52 +383,86 @@ class Corpus:
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Save the corpus to a folder (Parquet tables, ``.npy`` embeddings, JSON metadata).
 
+        The save is atomic: everything is written to a temporary folder beside ``path``,
+        ``corpus.json`` last (with the size of every file), and the folder is then renamed to
+        ``path``. A save that is killed or fails leaves ``path`` as it was; a folder without
+        ``corpus.json`` is never loaded.
+
         Parameters
         ----------
         path : str or Path
-            Folder to write. Created if missing.
+            Folder to write. Its parent is created if missing.
         overwrite : bool, default False
-            Replace an existing saved corpus in ``path``.
+            Replace an existing saved corpus in ``path`` (the folder is replaced whole).
 
         Returns
         -------
         Path
             The folder written.
 
+        Raises
+        ------
+        FileExistsError
+            ``path`` holds a saved corpus and ``overwrite`` is false, or ``path`` is a non-empty
+            folder that is not a saved corpus (it is never replaced).
+
         Notes
         -----
         A re-identification key is never part of a corpus and is never saved here.
         """
+        import os
+        import shutil
+        import tempfile
+
         path = Path(path)
         if (path / "corpus.json").exists() and not overwrite:
             raise FileExistsError(
                 f"{path} already holds a saved corpus; pass overwrite=True to replace it."
             )
-        path.mkdir(parents=True, exist_ok=True)
-        for old in list(path.glob("*.parquet")) + list(path.glob("tables/*.parquet")):
-            old.unlink()
-        _write_parquet(self.turns, path / "turns.parquet")
-        _write_parquet(self.participants, path / "participants.parquet")
-        if self.segments is not None:
-            _write_parquet(self.segments, path / "segments.parquet")
-        emb = path / "embeddings.npy"
-        if self.embeddings is not None:
-            np.save(emb, np.asarray(self.embeddings))
-        elif emb.exists():
-            emb.unlink()
-        if self.tables:
-            (path / "tables").mkdir(exist_ok=True)
-            for name, df in self.tables.items():
-                _write_parquet(df, path / "tables" / f"{name}.parquet")
-        doc = {
-            "format_version": SAVE_FORMAT_VERSION,
-            "tables": sorted(self.tables),
-            "has_segments": self.segments is not None,
-            "has_embeddings": self.embeddings is not None,
-            "meta": _json_safe(self.meta),
-            "provenance": _json_safe(self.provenance),
-        }
-        (path / "corpus.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
+        if path.exists() and (not path.is_dir() or (
+                any(path.iterdir()) and not (path / "corpus.json").exists())):
+            raise FileExistsError(
+                f"{path} exists and is not a saved corpus; choose a new or empty folder."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        try:
+            _write_parquet(self.turns, tmp / "turns.parquet")
+            _write_parquet(self.participants, tmp / "participants.parquet")
+            if self.segments is not None:
+                _write_parquet(self.segments, tmp / "segments.parquet")
+            if self.embeddings is not None:
+                np.save(tmp / "embeddings.npy", np.asarray(self.embeddings))
+            if self.tables:
+                (tmp / "tables").mkdir()
+                for name, df in self.tables.items():
+                    _write_parquet(df, tmp / "tables" / f"{name}.parquet")
+            files = {str(f.relative_to(tmp)): f.stat().st_size
+                     for f in sorted(tmp.rglob("*")) if f.is_file()}
+            doc = {
+                "format_version": SAVE_FORMAT_VERSION,
+                "tables": sorted(self.tables),
+                "has_segments": self.segments is not None,
+                "has_embeddings": self.embeddings is not None,
+                "files": files,
+                "meta": _json_safe(self.meta),
+                "provenance": _json_safe(self.provenance),
+            }
+            with open(tmp / "corpus.json", "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(doc, indent=2, ensure_ascii=False))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o755 & ~_umask())
+            if path.exists():
+                old = path.parent / f".{path.name}.old-{os.getpid()}"
+                os.rename(path, old)
+                os.rename(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         return path
 
     @classmethod
@@ -452,9 +486,16 @@ class Corpus:
             )
         doc = json.loads(doc_path.read_text("utf-8"))
         if doc.get("format_version", 0) > SAVE_FORMAT_VERSION:
-            raise ValueError(
+            raise InputError(
                 f"{path} was saved by a newer cxinsight (format {doc['format_version']}); upgrade cxinsight."
             )
+        for rel, size in (doc.get("files") or {}).items():
+            f = path / rel
+            if not f.is_file() or f.stat().st_size != size:
+                raise InputError(
+                    f"{path} is damaged: {rel} is missing or has changed since the corpus was saved; "
+                    "save the corpus again."
+                )
         segments = pd.read_parquet(path / "segments.parquet") if doc.get("has_segments") else None
         embeddings = np.load(path / "embeddings.npy") if doc.get("has_embeddings") else None
         tables = {name: pd.read_parquet(path / "tables" / f"{name}.parquet") for name in doc.get("tables", [])}
@@ -467,6 +508,14 @@ class Corpus:
             meta=doc.get("meta", {}),
             provenance=doc.get("provenance", []),
         )
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:

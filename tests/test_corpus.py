@@ -133,3 +133,48 @@ def test_summary_per_interview():
 
 def test_turn_columns_constant_matches_docs():
     assert TURN_COLUMNS == ["interview_id", "turn", "speaker", "role", "start", "end", "text", "source"]
+
+
+def test_save_is_atomic_and_replaces_whole(tmp_path, monkeypatch):
+    import cxinsight.corpus as corpus_mod
+
+    c = Corpus(make_turns())
+    target = tmp_path / "saved"
+    c.with_step("first", tables={"extra": pd.DataFrame({"a": [1]})}).save(target)
+    assert (target / "tables" / "extra.parquet").exists()
+    # a save that fails half-way leaves the previous corpus whole and no temporary folder
+    real = corpus_mod._write_parquet
+
+    def failing(df, path):
+        if path.name == "participants.parquet":
+            raise OSError(28, "No space left on device")
+        real(df, path)
+
+    monkeypatch.setattr(corpus_mod, "_write_parquet", failing)
+    with pytest.raises(OSError, match="No space"):
+        c.save(target, overwrite=True)
+    monkeypatch.setattr(corpus_mod, "_write_parquet", real)
+    assert Corpus.load(target).steps == ["first"]
+    assert [p.name for p in tmp_path.iterdir()] == ["saved"]
+    # overwrite replaces the folder whole: the old table does not survive
+    c.save(target, overwrite=True)
+    assert not (target / "tables").exists() and Corpus.load(target).steps == []
+
+
+def test_save_refuses_a_folder_that_is_not_a_corpus(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", "utf-8")
+    with pytest.raises(FileExistsError, match="not a saved corpus"):
+        Corpus(make_turns()).save(tmp_path, overwrite=True)
+    assert (tmp_path / "notes.txt").read_text("utf-8") == "mine"
+
+
+def test_load_detects_a_damaged_corpus(tmp_path):
+    Corpus(make_turns()).save(tmp_path / "c")
+    with open(tmp_path / "c" / "turns.parquet", "r+b") as fh:
+        fh.truncate(100)
+    with pytest.raises(cx.InputError, match="damaged: turns.parquet"):
+        Corpus.load(tmp_path / "c")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "turns.parquet").write_bytes(b"x")  # a save killed before corpus.json
+    with pytest.raises(FileNotFoundError, match="no corpus.json"):
+        Corpus.load(tmp_path / "half")
