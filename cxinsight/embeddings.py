@@ -734,6 +734,30 @@ def embed(
         segments["text"].astype(str).tolist(), model, batch_size=batch_size, cache=cache,
         show_progress=show_progress, return_stats=True, precision=precision, workers=workers,
     )
+    return with_embeddings(corpus, vectors, stats, model, batch_size)
+
+
+def with_embeddings(corpus: Corpus, vectors: np.ndarray, stats: dict[str, Any],
+                    model: str | os.PathLike | None = None, batch_size: int = 64) -> Corpus:
+    """Return ``corpus`` with ``vectors`` as its embeddings, recorded as :func:`embed` does.
+
+    Used by :func:`embed` and by engines that compute the vectors elsewhere (see
+    :mod:`cxinsight.distributed`), so both record the same provenance.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    vectors : ndarray of shape (n_segments, dim)
+    stats : dict
+        As returned by :func:`encode` with ``return_stats=True``.
+    model : str or path-like, optional
+        The ``model`` argument given to :func:`embed`.
+    batch_size : int, default 64
+
+    Returns
+    -------
+    Corpus
+    """
     meta = dict(corpus.meta)
     meta["embedding"] = {**stats, "model_argument": None if model is None else str(model)}
     params = {"model": stats["model"], "origin": stats["origin"], "batch_size": batch_size,

@@ -1,0 +1,445 @@
+"""Run :func:`cxinsight.analyse` on a Dask cluster: ``analyse(..., engine="dask")``.
+
+The Dask engine walks the same table of steps as the local engine (:mod:`cxinsight.step_table`)
+and changes only *where* some of them run:
+
+=============  ==========================================================================
+step           where it runs
+=============  ==========================================================================
+segment        on the workers, one task per partition of whole interviews
+anonymise      on the driver: pseudonyms are linked across the whole study
+embed          on the workers: the study's *distinct* texts not in the driver's cache,
+               in blocks; the precision (float32/bfloat16) is chosen once for the study
+emotions       on the workers, one task per partition of whole interviews (each segment's
+               question is read within its own interview)
+themes         on the driver, on all the gathered vectors, exactly as the local engine
+stages         on the driver (its centring uses a study-wide mean of stage similarities)
+curve ...      on the driver (study-wide tables)
+=============  ==========================================================================
+
+Every step that runs on the workers is row-wise or interview-wise, and every vector is
+independent of the other texts it is computed with (see
+:func:`cxinsight.embeddings.encode_batch_independent`), so a Dask run gives the same segments,
+emotions, themes, stages and insights as a single-process run with the same seed.
+
+Dask is an optional extra: ``pip install "cxinsight[dask]"``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxinsight.corpus import Corpus
+from cxinsight.errors import CxInsightError, OptionError
+from cxinsight.step_table import Context, Step, execute
+
+__all__ = ["DaskEngine", "LocalEngine", "ENGINES", "engine_for", "dask_client",
+           "partition_interviews"]
+
+#: Engines accepted by ``analyse(engine=...)``.
+ENGINES = ("local", "dask")
+#: Steps run per partition of whole interviews on the workers.
+PARTITIONED_STEPS = ("segment", "emotions")
+#: Target number of turns per partition (a partition is never split inside an interview).
+TURNS_PER_PARTITION = 20_000
+#: Distinct texts per embedding task.
+TEXTS_PER_TASK = 4_096
+
+
+class DaskNotInstalledError(CxInsightError, ImportError):
+    """``engine="dask"`` was asked for but dask.distributed is not installed."""
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as err:
+        raise DaskNotInstalledError(
+            "engine='dask' needs dask.distributed, which is an optional extra: install it with "
+            "`pip install \"cxinsight[dask]\"` (or `pip install \"dask[distributed]\"`), or use "
+            "engine='local'.") from err
+    return distributed
+
+
+def dask_client(scheduler: Any = None, *, n_workers: int | None = None) -> tuple[Any, bool]:
+    """Return a ``distributed.Client`` for ``scheduler`` and whether this call created it.
+
+    Parameters
+    ----------
+    scheduler : None, str or distributed.Client
+        ``None`` starts a :class:`distributed.LocalCluster` on this machine (one single-thread
+        worker process per core; see :func:`cxinsight.embeddings.default_workers`); a string is
+        the address of a running scheduler (``"tcp://10.0.0.5:8786"``); a ``Client`` is used as
+        it is.
+    n_workers : int, optional
+        Workers of the local cluster started when ``scheduler`` is ``None``.
+
+    Returns
+    -------
+    (Client, bool)
+        The client, and ``True`` when it (and its cluster) must be closed after the run.
+
+    Raises
+    ------
+    DaskNotInstalledError
+        dask.distributed is not installed.
+    OptionError
+        ``scheduler`` is neither ``None``, an address nor a Client.
+    """
+    dist = _distributed()
+    if isinstance(scheduler, dist.Client):
+        return scheduler, False
+    if scheduler is None:
+        from cxinsight.embeddings import default_workers
+
+        cluster = dist.LocalCluster(n_workers=n_workers or default_workers(),
+                                    threads_per_worker=1, processes=True,
+                                    dashboard_address=None)
+        return dist.Client(cluster), True
+    if isinstance(scheduler, (str, os.PathLike)):
+        return dist.Client(str(scheduler)), True
+    raise OptionError(
+        f"scheduler={scheduler!r}: give None (a local cluster), the address of a Dask scheduler "
+        "such as 'tcp://10.0.0.5:8786', or a distributed.Client.")
+
+
+def partition_interviews(turns: pd.DataFrame, n_parts: int | None = None,
+                         turns_per_part: int = TURNS_PER_PARTITION) -> list[list[str]]:
+    """Split a study's interviews into partitions of about equal numbers of turns.
+
+    Parameters
+    ----------
+    turns : DataFrame
+        The study's turns (``interview_id`` column).
+    n_parts : int, optional
+        Number of partitions; by default one per ``turns_per_part`` turns.
+    turns_per_part : int, default :data:`TURNS_PER_PARTITION`
+
+    Returns
+    -------
+    list of list of str
+        Interview ids per partition, in order of first appearance; none is empty, and an
+        interview is never split.
+    """
+    ids = turns["interview_id"].astype(str)
+    sizes = ids.value_counts(sort=False)
+    order = pd.unique(ids)
+    if n_parts is None:
+        n_parts = max(1, int(np.ceil(len(ids) / max(1, turns_per_part))))
+    n_parts = max(1, min(int(n_parts), len(order)))
+    target = len(ids) / n_parts
+    parts: list[list[str]] = [[]]
+    filled = 0
+    for iid in order:
+        if parts[-1] and filled >= target * len(parts) and len(parts) < n_parts:
+            parts.append([])
+        parts[-1].append(iid)
+        filled += int(sizes[iid])
+    return parts
+
+
+def _sub_corpus(corpus: Corpus, ids: Sequence[str], seg_rows: np.ndarray | None) -> Corpus:
+    """The part of ``corpus`` holding interviews ``ids`` (segments ``seg_rows``)."""
+    keep = set(ids)
+    t = corpus.turns
+    turns = t[t["interview_id"].astype(str).isin(keep)]
+    p = corpus.participants
+    participants = p[p["interview_id"].astype(str).isin(keep)]
+    segments = embeddings = None
+    if corpus.segments is not None and seg_rows is not None:
+        segments = corpus.segments.iloc[seg_rows]
+        if corpus.embeddings is not None:
+            embeddings = np.asarray(corpus.embeddings)[seg_rows]
+    return Corpus(turns, participants, segments, embeddings, {}, corpus.meta, [])
+
+
+def _run_part(step: Step, part: Corpus, opts: Mapping[str, Any], ctx: Context
+              ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any] | None, list]:
+    """Run one partitioned step on a worker; return its segments, meta, provenance, warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out, _ = execute(step, part, opts, ctx)
+    notes = [(w.category, str(w.message)) for w in caught]
+    return out.segments, out.meta, (out.provenance[-1] if out.provenance else None), notes
+
+
+def _encode_task(texts: list[str], model: Any, batch_size: int, precision: str,
+                 cache: bool) -> tuple[np.ndarray, str, list]:
+    """Embed ``texts`` in one worker process (one thread); return vectors and model identity."""
+    from cxinsight.embeddings import encode, resolve_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vectors = encode(texts, model, batch_size=batch_size, cache=cache,
+                         show_progress=False, precision=precision, workers=1)
+    notes = [(w.category, str(w.message)) for w in caught]
+    return np.asarray(vectors, dtype=np.float32), resolve_model(model).identity, notes
+
+
+def _merge_values(values: list[Any]) -> Any:
+    """Combine one meta entry computed on several partitions (counts add up)."""
+    first = values[0]
+    if all(v == first for v in values):
+        return first
+    if all(isinstance(v, bool) for v in values):
+        return any(values)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return sum(values)
+    if all(isinstance(v, Mapping) for v in values):
+        keys: list[Any] = []
+        for v in values:
+            keys.extend(k for k in v if k not in keys)
+        return {k: _merge_values([v[k] for v in values if k in v]) for k in keys}
+    return first
+
+
+class LocalEngine:
+    """Runs every step in this process (:func:`cxinsight.step_table.execute`)."""
+
+    def __init__(self) -> None:
+        self.info: dict[str, Any] = {"engine": "local"}
+
+    def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
+                ) -> tuple[Corpus, Any]:
+        """Run step ``s`` on ``first`` in this process."""
+        return execute(s, first, opts, ctx)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def engine_for(engine: str = "local", scheduler: Any = None,
+               partitions: int | None = None) -> LocalEngine | DaskEngine:
+    """Return the step runner of ``analyse(engine=..., scheduler=...)``, checked before any work.
+
+    A Dask engine connects to its scheduler (or starts its local cluster) only when its first
+    step runs.
+
+    Raises
+    ------
+    OptionError
+        An unknown engine, or a scheduler given to the local engine.
+    DaskNotInstalledError
+        ``engine="dask"`` without dask.distributed installed.
+    """
+    if engine == "local":
+        if scheduler is not None:
+            raise OptionError("scheduler= was given but engine='local'; pass engine='dask' to "
+                              "run on that Dask scheduler.")
+        return LocalEngine()
+    if engine == "dask":
+        return DaskEngine(scheduler, partitions=partitions)
+    raise OptionError(f"engine={engine!r}: use one of {list(ENGINES)}.")
+
+
+def _counts(col: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in col.value_counts().items()}
+
+
+class DaskEngine:
+    """Runs steps of :mod:`cxinsight.step_table` on a Dask cluster (see the module docstring).
+
+    Parameters
+    ----------
+    scheduler : None, str or distributed.Client
+        See :func:`dask_client`.
+    partitions : int, optional
+        Partitions of whole interviews for the per-interview steps (default: one per
+        :data:`TURNS_PER_PARTITION` turns, and at least one per worker).
+
+    Examples
+    --------
+    >>> import cxinsight as cx
+    >>> corpus = cx.analyse("interviews/", engine="dask",
+    ...                     scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
+    """
+
+    def __init__(self, scheduler: Any = None, *, partitions: int | None = None) -> None:
+        if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
+            raise OptionError(f"partitions={partitions!r}: give a positive number of partitions.")
+        dist = _distributed()
+        if not (scheduler is None or isinstance(scheduler, (str, os.PathLike, dist.Client))):
+            raise OptionError(
+                f"scheduler={scheduler!r}: give None (a local cluster), the address of a Dask "
+                "scheduler such as 'tcp://10.0.0.5:8786', or a distributed.Client.")
+        self.scheduler = scheduler
+        self.partitions = partitions
+        self._client: Any = None
+        self._own = False
+        self.info: dict[str, Any] = {"engine": "dask", "steps_on_workers": []}
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client``, connected (or its local cluster started) on first use."""
+        if self._client is None:
+            self._client, self._own = dask_client(self.scheduler)
+            self.info["workers"] = self.n_workers()
+        return self._client
+
+    def n_workers(self) -> int:
+        """Workers the scheduler knows of now (at least 1)."""
+        try:
+            return max(1, len(self.client.scheduler_info().get("workers", {})))
+        except Exception:  # noqa: BLE001 - an unreachable scheduler fails later, clearly
+            return 1
+
+    def close(self) -> None:
+        """Close the client and the local cluster, when this engine started them."""
+        if self._own and self._client is not None:
+            cluster = getattr(self._client, "cluster", None)
+            self._client.close()
+            if cluster is not None:
+                cluster.close()
+        self._own = False
+        self._client = None
+
+    def __enter__(self) -> DaskEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ steps
+    def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
+                ) -> tuple[Corpus, Any]:
+        """Run step ``s`` like :func:`cxinsight.step_table.execute`, on the cluster if it can."""
+        if isinstance(first, Corpus) and s.name in PARTITIONED_STEPS and len(first.turns):
+            return self._per_interview(s, first, opts, ctx), None
+        if isinstance(first, Corpus) and s.name == "embed" and first.segments is not None:
+            return self._embed(first, opts), None
+        return execute(s, first, opts, ctx)
+
+    def _parts(self, corpus: Corpus) -> list[list[str]]:
+        n = self.partitions
+        if n is None:
+            n = max(self.n_workers(),
+                    int(np.ceil(len(corpus.turns) / TURNS_PER_PARTITION)))
+        return partition_interviews(corpus.turns, n)
+
+    def _per_interview(self, s: Step, corpus: Corpus, opts: Mapping[str, Any],
+                       ctx: Context) -> Corpus:
+        parts = self._parts(corpus)
+        seg_rows: list[np.ndarray | None] = []
+        if corpus.segments is not None:
+            iid = corpus.segments["interview_id"].astype(str)
+            seg_rows = [np.flatnonzero(iid.isin(set(ids)).to_numpy()) for ids in parts]
+        else:
+            seg_rows = [None] * len(parts)
+        futures = [self.client.submit(_run_part, s, _sub_corpus(corpus, ids, rows), dict(opts),
+                                      ctx, pure=False)
+                   for ids, rows in zip(parts, seg_rows)]
+        results = self.client.gather(futures)
+        _reissue([n for r in results for n in r[3]])
+        tables = [r[0] for r in results]
+        segments = pd.concat(tables, ignore_index=True)
+        segments = segments.iloc[self._order(corpus, segments, seg_rows, tables)]
+        segments = segments.reset_index(drop=True)
+        self.info["steps_on_workers"].append(s.name)
+        self.info["partitions"] = len(parts)
+        meta = dict(corpus.meta)
+        before = set(corpus.meta)
+        for key in dict.fromkeys(k for r in results for k in r[1]):
+            values = [r[1][key] for r in results if key in r[1]]
+            if key in before and all(v == corpus.meta[key] for v in values):
+                continue
+            meta[key] = _merge_values(values)
+        if s.name == "emotions" and isinstance(meta.get("emotions"), dict) and len(segments):
+            summary = dict(meta["emotions"])
+            summary.update(segments=len(segments), families=_counts(segments["emotion"]),
+                           mean_valence=float(segments["valence"].mean()),
+                           question_kinds=_counts(segments["question_kind"]))
+            meta["emotions"] = summary
+        entry = next((r[2] for r in results if r[2] is not None), None)
+        provenance = list(corpus.provenance) + ([entry] if entry is not None else [])
+        changes: dict[str, Any] = {"segments": segments, "meta": meta, "provenance": provenance}
+        if s.name == "segment":
+            changes["embeddings"] = None
+        return corpus.replace(**changes)
+
+    @staticmethod
+    def _order(corpus: Corpus, gathered: pd.DataFrame, seg_rows: list[np.ndarray | None],
+               tables: list[pd.DataFrame]) -> np.ndarray:
+        """Positions that put the gathered segments in the order of a single-process run."""
+        if all(r is not None for r in seg_rows):
+            rows = np.concatenate([r for r in seg_rows if r is not None])
+            return np.argsort(rows, kind="stable")
+        # new segments: in the order of their turns, then sentences
+        t = corpus.turns
+        where = {(str(i), n): pos for pos, (i, n) in
+                 enumerate(zip(t["interview_id"].astype(str), t["turn"]))}
+        pos = np.fromiter((where.get((str(i), n), -1) for i, n in
+                           zip(gathered["interview_id"].astype(str), gathered["turn"])),
+                          dtype=np.int64, count=len(gathered))
+        sentence = gathered["sentence"].to_numpy(dtype=np.int64)
+        return np.lexsort((sentence, pos))
+
+    def _embed(self, corpus: Corpus, opts: Mapping[str, Any]) -> Corpus:
+        from cxinsight.embeddings import (
+            cpu_capability,
+            model_cache,
+            resolve_model,
+            resolve_precision,
+            text_key,
+            with_embeddings,
+        )
+
+        unknown = sorted(set(opts) - {"model", "batch_size", "cache", "show_progress",
+                                      "precision", "workers"})
+        if unknown:  # pragma: no cover - check_options refuses them first
+            raise OptionError(f"embed options {unknown} are not known to the Dask engine.")
+        model = opts.get("model")
+        batch_size = int(opts.get("batch_size", 64))
+        cache = bool(opts.get("cache", True))
+        spec = resolve_model(model)
+        texts = corpus.segments["text"].astype(str).tolist()
+        keys = [text_key(t) for t in texts]
+        distinct = dict(zip(keys, texts))
+        chosen = resolve_precision(opts.get("precision", "auto"), len(distinct))
+        store = model_cache(spec, chosen) if cache else None
+        found = store.get(list(distinct)) if store is not None else {}
+        todo = sorted((k, t) for k, t in distinct.items() if k not in found)
+        blocks = [todo[i:i + TEXTS_PER_TASK] for i in range(0, len(todo), TEXTS_PER_TASK)]
+        # workers do not keep a cache of their own: the driver stores what they return
+        futures = [self.client.submit(_encode_task, [t for _, t in b], model, batch_size,
+                                      chosen, False, pure=False) for b in blocks]
+        for block, future in zip(blocks, futures):
+            vectors, identity, notes = future.result()
+            _reissue(notes)
+            if identity != spec.identity:
+                raise CxInsightError(
+                    f"A Dask worker embeds with model {identity!r} but this machine with "
+                    f"{spec.identity!r}; install the same model on every worker (or pass "
+                    "embed={'model': PATH} with a path valid on all of them).")
+            block_keys = [k for k, _ in block]
+            if store is not None:
+                store.put(block_keys, vectors)
+            found.update(zip(block_keys, vectors))
+            future.release()
+        if texts:
+            vectors = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
+        else:
+            vectors = np.zeros((0, 0), dtype=np.float32)
+        missed = {k for k, _ in todo}
+        stats = {"model": spec.identity, "origin": spec.origin, "dim": int(vectors.shape[1]),
+                 "precision": chosen, "threads": 1, "workers": self.n_workers(),
+                 "cpu": cpu_capability(), "cache_hits": sum(1 for k in keys if k not in missed),
+                 "cache_misses": len(todo), "engine": "dask"}
+        self.info["steps_on_workers"].append("embed")
+        return with_embeddings(corpus, vectors, stats, model, batch_size)
+
+
+def _reissue(notes: list[tuple[type[Warning], str]]) -> None:
+    """Warn on the driver with what the workers warned (each message once)."""
+    seen: set[tuple[type[Warning], str]] = set()
+    for category, message in notes:
+        if (category, message) in seen:
+            continue
+        seen.add((category, message))
+        warnings.warn(message, category, stacklevel=3)
