@@ -29,7 +29,7 @@ from typing import Any
 
 from cxinsight.corpus import Corpus
 from cxinsight.errors import CxInsightWarning, OptionError, OutputError, TranscriptFormatError
-from cxinsight.step_table import JOURNEY_STEPS, STEPS, Context, Step, check_options, execute
+from cxinsight.step_table import JOURNEY_STEPS, STEPS, Context, Step, check_options
 
 __all__ = ["analyse", "OutputFolder", "write_results"]
 
@@ -359,6 +359,8 @@ def analyse(
     overwrite: bool = False,
     xlsx: bool = True,
     progress: bool = False,
+    engine: str = "local",
+    scheduler: Any = None,
     **options: Any,
 ) -> Corpus | tuple[Corpus, Any]:
     """Run the whole analysis of a study and return the analysed corpus.
@@ -396,6 +398,12 @@ def analyse(
         With ``out``: also write the Excel workbook.
     progress : bool, default False
         Show progress with the time left on stderr (tqdm in Jupyter and on terminals).
+    engine : {"local", "dask"}, default "local"
+        ``"dask"`` runs the per-segment and per-interview steps on a Dask cluster, with the
+        same results (see :mod:`cxinsight.distributed`; ``pip install "cxinsight[dask]"``).
+    scheduler : None, str or distributed.Client, optional
+        With ``engine="dask"``: a scheduler address (``"tcp://host:8786"``), a Client, or
+        ``None`` for a local cluster started (and closed) by the run.
     **options : dict, True or False
         Per-step options, named as in ``cx.steps()``: ``read``, ``segment``,
         ``anonymise_options`` (parameters of :class:`cxinsight.Anonymiser`), ``embed``
@@ -428,6 +436,9 @@ def analyse(
         options["anonymise"] = options.pop("anonymise_options")
     force_stages = options.get("stages") is True or journey is not None
     opts_of = check_options(options)
+    from cxinsight.distributed import engine_for
+
+    runner = engine_for(engine, scheduler)  # the step runner (local, or Dask workers)
     skip = {name for name, o in opts_of.items() if o is False}
     if not anonymise:
         skip.add("anonymise")
@@ -486,7 +497,7 @@ def analyse(
                     log_meta = dict(corpus.meta)
                     log_meta["warnings"] = [_one_line(w.message) for w in raw]
                     corpus = corpus.replace(meta=log_meta)  # scrubbed by the anonymiser
-                corpus, extra = execute(s, corpus if corpus is not None else Path(path_or_corpus),
+                corpus, extra = runner.execute(s, corpus if corpus is not None else Path(path_or_corpus),
                                         opts_of[s.name] or {}, ctx)
                 timings[s.name] = round(time.perf_counter() - t, 3)
                 if s.name == "read" and corpus.turns.empty:
@@ -508,6 +519,7 @@ def analyse(
                 warnings.warn(journey_info["message"], CxInsightWarning, stacklevel=2)
     except BaseException:
         bar.close()
+        runner.close()
         if folder is not None:
             folder.abort()
             folder.release()
@@ -516,6 +528,7 @@ def analyse(
         _flush_on_error(caught, anonymised_at, "anonymise" in skip)
         raise
     bar.close()
+    runner.close()
 
     if anonymised_at is not None:
         log.add(caught[anonymised_at:])
@@ -529,6 +542,7 @@ def analyse(
         "skipped_reasons": skipped,
         "anonymised": "anonymise" in corpus.steps,
         "seed": seed,
+        "engine": runner.info,
     }
     if journey_info is not None:
         meta["pipeline"]["journey"] = {k: v for k, v in journey_info.items() if k != "message"}
