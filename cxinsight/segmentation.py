@@ -67,6 +67,64 @@ def is_backchannel(text: str, max_words: int = 6) -> bool:
     return all(w in _BACKCHANNEL_WORDS for w in rest.split())
 
 
+#: Longest piece of text handed to spaCy at once; longer turns are cut at white space first.
+#: spaCy refuses texts over ``nlp.max_length`` (1,000,000 characters) with error E088.
+MAX_CHUNK_CHARS = 100_000
+
+
+def _chunks(text: str, size: int = MAX_CHUNK_CHARS) -> list[tuple[int, str]]:
+    """Cut ``text`` into pieces of at most ``size`` characters, at a sentence end or white
+    space when one is near; returns ``(offset, piece)`` pairs that cover the text exactly."""
+    if len(text) <= size:
+        return [(0, text)]
+    out = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        end = min(pos + size, n)
+        if end < n:
+            window = text[pos + size // 2 : end]
+            cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+            if cut >= 0:
+                end = pos + size // 2 + cut + 2
+            else:
+                ws = max(window.rfind(" "), window.rfind("\n"))
+                if ws >= 0:
+                    end = pos + size // 2 + ws + 1
+        out.append((pos, text[pos:end]))
+        pos = end
+    return out
+
+
+#: Longest segment kept whole; a longer "sentence" (no punctuation) is cut at white space.
+MAX_SEGMENT_CHARS = 5_000
+
+
+def _cap(text: str, spans: list[tuple[int, int]], size: int = MAX_SEGMENT_CHARS) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if e - s <= size:
+            out.append((s, e))
+            continue
+        for off, piece in _chunks(text[s:e], size):
+            a, b = s + off, s + off + len(piece)
+            while a < b and text[a].isspace():
+                a += 1
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if b > a:
+                out.append((a, b))
+    return out
+
+
+def _sentence_spans_long(nlp, text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a text of any length (pieces of at most ``MAX_CHUNK_CHARS``)."""
+    spans: list[tuple[int, int]] = []
+    for offset, piece in _chunks(text):
+        spans.extend((offset + s, offset + e) for s, e in _sentence_spans(nlp(piece)))
+    return spans
+
+
 @lru_cache(maxsize=1)
 def _sentencizer():
     import spacy
@@ -135,7 +193,11 @@ def segment(corpus: Corpus, *, min_words: int = 3, max_backchannel_words: int = 
     Notes
     -----
     ``start``/``end`` of a segment are interpolated from its turn's times by character
-    position. A whole turn that is a back-channel ("Yeah, yeah.") yields one segment flagged
+    position. Turns longer than ``MAX_CHUNK_CHARS`` characters (a transcript whose labels
+    were not recognised, a pasted document) are cut at sentence ends or white space before
+    spaCy sees them, so no turn length can make spaCy fail (its error E088); their number is
+    in ``meta["segmentation"]["long_turns_split"]``. Extra columns of ``turns`` (such as a
+    survey answer's ``question``) are carried onto every segment. A whole turn that is a back-channel ("Yeah, yeah.") yields one segment flagged
     ``is_backchannel``.
     """
     if not isinstance(min_words, int) or min_words < 1:
@@ -144,14 +206,23 @@ def segment(corpus: Corpus, *, min_words: int = 3, max_backchannel_words: int = 
     extra = [c for c in turns.columns if c not in SEGMENT_COLUMNS]
     texts = turns["text"].fillna("").astype(str).tolist()
     nlp = _sentencizer()
+    long_turns = [i for i, x in enumerate(texts) if len(x) > MAX_CHUNK_CHARS]
+    short_texts = ["" if len(x) > MAX_CHUNK_CHARS else x for x in texts]
     rows = []
-    for (_, t), doc in zip(turns.iterrows(), nlp.pipe(texts, batch_size=256)):
-        text = doc.text
+    for k_turn, ((_, t), doc) in enumerate(zip(turns.iterrows(), nlp.pipe(short_texts, batch_size=256))):
+        text = texts[k_turn]
         if not text.strip():
             continue
-        spans = _sentence_spans(doc)
+        if len(text) > MAX_CHUNK_CHARS:
+            spans = _sentence_spans_long(nlp, text)
+        else:
+            spans = _sentence_spans(doc)
+        if not spans:
+            continue
         turn_is_bc = is_backchannel(text, max_backchannel_words)
         spans = [(spans[0][0], spans[-1][1])] if turn_is_bc else _merge_short(text, spans, min_words)
+        if len(text) > MAX_SEGMENT_CHARS:
+            spans = _cap(text, spans)
         n = max(len(text), 1)
         for k, (s, e) in enumerate(spans):
             seg_text = text[s:e]
@@ -191,5 +262,7 @@ def segment(corpus: Corpus, *, min_words: int = 3, max_backchannel_words: int = 
         "segments": len(segments),
         "backchannels": int(segments["is_backchannel"].sum()),
     }
+    if long_turns:
+        meta["segmentation"]["long_turns_split"] = len(long_turns)
     # embeddings belong to the old segments: drop them
     return corpus.with_step("segment", params, segments=segments, embeddings=None, meta=meta)
