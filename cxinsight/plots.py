@@ -21,10 +21,12 @@ from cxinsight.journey.curve import (
     GROUP,
     journey_curve,
     journey_of,
+    require_applicable,
     shorten,
     stage_data,
     top_quotes,
 )
+from cxinsight.speech import participant_mask
 
 #: Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
@@ -105,6 +107,7 @@ def plot_journey_curve(
     quote_chars: int = 70,
     n_boot: int = 1000,
     seed: int = 0,
+    ylim: tuple[float, float] | None = (-1.0, 1.0),
 ) -> Figure:
     """Plot the journey emotion curve: mean valence per stage, one line per group.
 
@@ -126,15 +129,26 @@ def plot_journey_curve(
         Longest annotation quote.
     n_boot, seed : int
         Passed to :func:`cxinsight.journey_curve`.
+    ylim : (float, float) or None, default (-1, 1)
+        The valence axis. Fixed at the full scale by default, so that curves of different
+        studies and groups compare at a glance and small differences do not look dramatic;
+        ``None`` zooms symmetrically to the data (never closer than +-0.5).
 
     Returns
     -------
     matplotlib.figure.Figure
         Stages in journey order on x (with the number of participants under each stage),
-        valence on y with a zero line (symmetric range: +-1, zoomed to no less than +-0.5
-        when the curve is flat), a bootstrap confidence band per line, colour-blind-safe
-        colours. The plotted line's data equal the curve table's ``valence`` column (NaN where
-        a stage has no data: a gap, not a zero).
+        valence on y with a zero line, a bootstrap confidence band per line, colour-blind-safe
+        colours. Points resting on at least five participants (``reliable``) are filled; the
+        others are drawn hollow with their ``n`` beside them and no band. The plotted line's
+        data equal the curve table's ``valence`` column (NaN where a stage has no data: a
+        gap, not a zero).
+
+    Raises
+    ------
+    JourneyNotApplicableError
+        Passed a corpus whose study does not follow the journey (see
+        :func:`cxinsight.journey_curve`).
     """
     data = None
     if isinstance(corpus_or_curve, Corpus):
@@ -171,9 +185,20 @@ def plot_journey_curve(
             y = c["valence"].to_numpy(dtype=float)
             n = int(c["n_participants"].max()) if len(c) else 0
             label = "All participants" if group == "all" else str(group)
-            line, = ax.plot(x, y, color=colour, marker=MARKERS[g_i % len(MARKERS)], lw=2.6,
-                            ms=9, label=f"{label} (n={n})", zorder=3)
+            marker = MARKERS[g_i % len(MARKERS)]
+            line, = ax.plot(x, y, color=colour, marker=marker, lw=2.6, ms=9,
+                            markevery=list(np.flatnonzero(reliable_points(c))),
+                            label=f"{label} (n={n})", zorder=3)
             line.set_gid(f"journey-curve:{group}")
+            weak = ~reliable_points(c) & np.isfinite(y)
+            if weak.any():
+                pts = ax.scatter(x[weak], y[weak], s=81, marker=marker, facecolors="white",
+                                 edgecolors=colour, linewidths=2.0, zorder=4)
+                pts.set_gid(f"journey-curve-unreliable:{group}")
+                for xi, yi, ni in zip(x[weak], y[weak], c["n_participants"].to_numpy()[weak]):
+                    ax.annotate(f"n={int(ni)}", (xi, yi), xytext=(7, -4),
+                                textcoords="offset points", fontsize=10, color=colour,
+                                ha="left", va="top", zorder=4)
             if {"ci_low", "ci_high"} <= set(c.columns):
                 lo = c["ci_low"].to_numpy(dtype=float)
                 hi = c["ci_high"].to_numpy(dtype=float)
@@ -183,8 +208,12 @@ def plot_journey_curve(
             [f"{lab}\nn={int(n_total.get(s, 0))}" for lab, s in zip(x_labels, stages["stage"])]
         )
         ax.set_xlim(-0.4, len(stages) - 0.6)
-        lim = _y_limit(curve)
-        ax.set_ylim(-lim, lim)
+        if ylim is None:
+            lim = _y_limit(curve)
+            ax.set_ylim(-lim, lim)
+        else:
+            ax.set_ylim(*ylim)
+            lim = float(max(abs(ylim[0]), abs(ylim[1])))
         ax.set_ylabel("Mean valence  (\u22121 negative \u2026 +1 positive)")
         ax.grid(axis="y", color="0.9", zorder=0)
         for side in ("top", "right"):
@@ -196,16 +225,31 @@ def plot_journey_curve(
         else:
             ax.legend(loc="lower left", frameon=False)
         ax.text(1.0, -0.16, "n = participants with something to say at the stage; "
-                "band: 95% bootstrap interval over participants",
+                "band: 95% bootstrap interval over participants; hollow point: fewer than "
+                "5 participants, no interval",
                 transform=ax.transAxes, ha="right", va="top", fontsize=10, color="0.35")
         if annotate:
             _annotate_extremes(ax, curve, data, quote_chars, lim)
     return fig
 
 
+def reliable_points(curve: pd.DataFrame) -> np.ndarray:
+    """Which rows of a curve table rest on enough participants for an interval.
+
+    Uses the table's ``reliable`` column; a table without it (cxinsight 0.1) counts a point
+    as reliable when it has at least five participants.
+    """
+    if "reliable" in curve.columns:
+        return curve["reliable"].fillna(False).to_numpy(dtype=bool)
+    from cxinsight.journey.applicability import MIN_PARTICIPANTS
+
+    return curve["n_participants"].fillna(0).to_numpy() >= MIN_PARTICIPANTS
+
+
 def _annotate_extremes(ax: Axes, curve: pd.DataFrame, data: pd.DataFrame | None,
                        quote_chars: int, lim: float = 1.0) -> None:
-    valid = curve.dropna(subset=["valence"])
+    # only points that rest on enough participants are called the highest or lowest
+    valid = curve[reliable_points(curve)].dropna(subset=["valence"])
     if valid.empty:
         return
     picks = [("high", valid.loc[valid["valence"].idxmax()], 1)]
@@ -260,6 +304,7 @@ def stage_emotion_table(corpus: Corpus, *, include_neutral: bool = False) -> pd.
         (each column sums to 1 over the families shown when ``include_neutral``).
     """
     corpus.require("segments", ["emotion"], "cx.tag_emotions(corpus)")
+    require_applicable(corpus, "emotions by journey stage")
     data, journey = stage_data(corpus)
     data = data.dropna(subset=["emotion"])
     if not include_neutral:
@@ -375,9 +420,7 @@ def plot_emotional_arc(corpus: Corpus, interview_id: str, ax: Axes | None = None
         raise KeyError(f"No interview {interview_id!r} in the corpus; interviews are {known[:20]}.")
     journey = journey_of(corpus)
     one = one.sort_values(["turn", "sentence"] if "sentence" in one.columns else ["turn"])
-    part = one[(one["role"] == "participant") & one["valence"].notna()]
-    if "is_backchannel" in part.columns:
-        part = part[~part["is_backchannel"].fillna(False).astype(bool)]
+    part = one[participant_mask(one) & one["valence"].notna().to_numpy()]
     use_time = "start" in one.columns and len(part) and part["start"].notna().all()
     if use_time:
         xs_all = (one["start"].astype(float) / 60).ffill().fillna(0).to_numpy()

@@ -271,14 +271,15 @@ def test_one_participant_only():
     assert curve.at["purchase", "valence"] == pytest.approx(0.3)
     assert curve.at["purchase", "n_participants"] == 1 and curve.at["purchase", "n_segments"] == 2
     assert np.isnan(curve.at["purchase", "ci_low"]) and np.isnan(curve.at["purchase", "ci_high"])
-    m = cx.moments(corpus)
-    assert set(m["stage"]) == {"purchase", "renewal"}
+    assert not curve["reliable"].any()
+    # one person's stage means are no highs and lows of a study
+    assert cx.moments(corpus).empty
 
 
 def test_participants_weigh_equally():
     # a talkative promoter (20 segments at +1) and two quiet detractors (1 segment at -1 each)
     rows = [("talker", "support", 1.0)] * 20 + [("quiet1", "support", -1.0), ("quiet2", "support", -1.0)]
-    curve = cx.journey_curve(staged_corpus(rows)).set_index("stage")
+    curve = cx.journey_curve(staged_corpus(rows), min_participants=3).set_index("stage")
     assert curve.at["support", "valence"] == pytest.approx(-1 / 3)  # a segment mean would be +0.82
     assert curve.at["support", "n_segments"] == 22 and curve.at["support", "n_participants"] == 3
     # bootstrap over participants: intervals are bounded by the participant means
@@ -328,7 +329,8 @@ def test_moments_rank_highs_and_lows_with_themes_and_quotes():
     corpus.segments["text"] = [f"Participant {r[0]} felt this way about the {r[1]} stage of it."
                                for r in rows]
     corpus.segments["n_words"] = corpus.segments["text"].str.split().str.len()
-    m = cx.moments(corpus)
+    assert cx.moments(corpus).empty  # three participants: no point is reliable by default
+    m = cx.moments(corpus, min_participants=2)
     assert list(m["rank"]) == list(range(1, len(m) + 1))
     top = m.iloc[0]
     assert top["stage"] == "renewal" and top["kind"] == "low" and top["action"] == "mitigate"
@@ -340,16 +342,18 @@ def test_moments_rank_highs_and_lows_with_themes_and_quotes():
     # quotes name the pseudonymous participant code when there is one
     coded = corpus.replace(participants=pd.DataFrame(
         {"interview_id": ["a", "b", "c"], "participant_code": ["P01", "P02", "P03"]}))
-    assert all(q[-5:] in {"(P01)", "(P02)", "(P03)"} for q in cx.moments(coded).iloc[0]["quotes"])
+    assert all(q[-5:] in {"(P01)", "(P02)", "(P03)"}
+               for q in cx.moments(coded, min_participants=2).iloc[0]["quotes"])
     # moments per group: each group's own curve
     grouped = corpus.replace(participants=pd.DataFrame(
         {"interview_id": ["a", "b", "c"], "segment": ["family", "family", "retiree"]}))
-    mg = cx.moments(grouped, by="segment")
-    assert set(mg["group"]) == {"family", "retiree"}
-    assert ((mg["group"] == "retiree") & (mg["stage"] == "renewal") & (mg["kind"] == "low")).any()
+    mg = cx.moments(grouped, by="segment", min_participants=2)
+    # the retiree group is one person: no moments of its own
+    assert set(mg["group"]) == {"family"}
+    assert ((mg["group"] == "family") & (mg["stage"] == "renewal") & (mg["kind"] == "low")).any()
     # without themes the column is there but empty
     corpus.segments = corpus.segments.drop(columns=["theme_label", "theme"])
-    assert cx.moments(corpus)["themes"].isna().all()
+    assert cx.moments(corpus, min_participants=2)["themes"].isna().all()
 
 
 def test_repeating_a_participant_does_not_change_the_curve():

@@ -52,6 +52,9 @@ def labelled_sample(staged_sample):
 
 
 def test_stage_accuracy_on_sample_study(staged_sample):
+    info = staged_sample.meta["journey"]
+    assert info["applicable"] and not info["forced"], info["reason"]
+    assert info["evidence"]["guide_stages"] == 7 and info["evidence"]["stages_with_interval"] == 7
     seg = staged_sample.segments
     part = seg[(seg["role"] == "participant") & (seg["true_stage"] != "none")]
     pred = part["stage"].astype("object").where(part["stage"].notna(), "none")

@@ -29,7 +29,7 @@ QUOTES = {
 }
 
 
-def _corpus(n_participants: int = 4) -> Corpus:
+def _corpus(n_participants: int = 6) -> Corpus:
     rng = np.random.default_rng(0)
     rows = []
     for p in range(n_participants):
@@ -74,7 +74,8 @@ def test_plotted_curve_equals_the_curve_table(tmp_path):
     assert line.get_color().lower() == OKABE_ITO[0].lower()
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels[0] == "Discovery\nn=4" and labels[4] == "Everyday use\nn=4" and labels[5] == "Support\nn=0"
+    assert labels[0] == "Discovery\nn=6" and labels[4] == "Everyday use\nn=6" and labels[5] == "Support\nn=0"
+    assert ax.get_ylim() == (-1.0, 1.0)  # the full valence scale by default
     assert any(ln.get_ydata()[0] == 0 for ln in ax.get_lines() if ln.get_gid() is None)  # zero line
     texts = {t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()}
     assert "Highest: Purchase" in texts["journey-high"] and "welcome discount" in texts["journey-high"]
@@ -85,7 +86,7 @@ def test_plotted_curve_equals_the_curve_table(tmp_path):
 
 
 def test_one_line_per_group_and_curve_table_input(tmp_path):
-    corpus = _corpus()
+    corpus = _corpus(10)
     curve = cx.journey_curve(corpus, by="segment")
     fig = cx.plot_journey_curve(corpus, by="segment")
     lines = _curve_lines(fig)
@@ -96,7 +97,7 @@ def test_one_line_per_group_and_curve_table_input(tmp_path):
     colours = {ln.get_color() for ln in lines.values()}
     assert len(colours) == 2 and colours <= set(OKABE_ITO)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["family (n=2)", "retiree (n=2)"]
+    assert legend == ["family (n=5)", "retiree (n=5)"]
     # a curve table works too; its extremes are annotated with values (no corpus, no quotes)
     fig2 = cx.plot_journey_curve(curve)
     texts = [t.get_text() for t in fig2.axes[0].texts if t.get_gid() == "journey-high"]

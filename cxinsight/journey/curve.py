@@ -1,8 +1,12 @@
 """Journey emotion curves and the moments (peaks and troughs) that matter.
 
+This module is the one definition of the journey curve (:func:`journey_curve`) and of its
+highs and lows (:func:`moments`); reports and insights call these functions.
+
 The curve is one valence score per stage (and per group), computed so that every participant
 weighs the same however much they talk: the mean of the participants' own stage means, with a
-bootstrap confidence interval that resamples participants (not segments).
+bootstrap confidence interval that resamples participants (not segments). A point resting on
+fewer than :data:`MIN_PARTICIPANTS` participants gets no interval and is marked unreliable.
 """
 
 from __future__ import annotations
@@ -16,26 +20,45 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
-from cxinsight.errors import MissingStepError
+from cxinsight.errors import JourneyNotApplicableError, MissingStepError
+from cxinsight.journey.applicability import MIN_PARTICIPANTS
 from cxinsight.journey.maps import JourneyError, JourneyMap
+from cxinsight.speech import participant_mask
 
 #: Column of the curve and moments tables that holds the group when ``by`` is given.
 GROUP = "group"
 CURVE_COLUMNS = [
     "stage", "stage_label", "stage_order", "valence", "ci_low", "ci_high",
-    "n_participants", "n_segments", "leading_emotions",
+    "n_participants", "n_segments", "reliable", "leading_emotions",
 ]
 _NEUTRAL = "neutral"
 
 
 def journey_of(corpus: Corpus, journey: Any = None) -> JourneyMap:
-    """Return the journey a corpus was staged with (``meta["journey"]``), or the default."""
+    """Return the journey a corpus was staged with (``meta["journey"]["map"]``), or the default."""
     if journey is not None:
         return JourneyMap.coerce(journey)
     spec = corpus.meta.get("journey")
-    if isinstance(spec, Mapping):
-        return JourneyMap.from_dict(spec)
+    if isinstance(spec, Mapping) and isinstance(spec.get("map"), Mapping):
+        return JourneyMap.from_dict(spec["map"])
+    if isinstance(spec, Mapping) and spec.get("stages") and isinstance(spec["stages"][0], Mapping):
+        return JourneyMap.from_dict(spec)  # written by cxinsight 0.1
     return JourneyMap.default()
+
+
+def require_applicable(corpus: Corpus, what: str = "a journey curve") -> None:
+    """Raise :class:`JourneyNotApplicableError` when ``assign_stages`` found no journey.
+
+    A corpus without the record (stages set by hand, or by cxinsight 0.1) passes.
+    """
+    info = corpus.meta.get("journey")
+    if isinstance(info, Mapping) and info.get("applicable") is False:
+        reason = str(info.get("reason") or "the study does not follow the journey map").rstrip(".")
+        raise JourneyNotApplicableError(
+            f"This study has no {what}: {reason}. If it does follow the journey, assign stages "
+            "anyway with `corpus = cx.assign_stages(corpus, force=True)` (or pass your own "
+            "journey map) and try again."
+        )
 
 
 def stage_data(corpus: Corpus, by: str | None = None, journey: Any = None) -> tuple[pd.DataFrame, JourneyMap]:
@@ -48,9 +71,8 @@ def stage_data(corpus: Corpus, by: str | None = None, journey: Any = None) -> tu
     seg = corpus.require("segments", ["valence"], "cx.tag_emotions(corpus)")
     seg = corpus.require("segments", ["stage", "role", "interview_id"], "cx.assign_stages(corpus)")
     journey = journey_of(corpus, journey)
-    data = seg[(seg["role"] == "participant") & seg["stage"].notna() & seg["valence"].notna()]
-    if "is_backchannel" in data.columns:
-        data = data[~data["is_backchannel"].fillna(False).astype(bool)]
+    speech = participant_mask(seg)
+    data = seg[speech & seg["stage"].notna().to_numpy() & seg["valence"].notna().to_numpy()]
     data = data.copy()
     data["stage"] = data["stage"].astype(str)
     unknown = sorted(set(data["stage"]) - set(journey.names))
@@ -127,6 +149,7 @@ def journey_curve(
     seed: int = 0,
     ci: float = 0.95,
     journey: JourneyMap | Mapping | str | Path | None = None,
+    min_participants: int = MIN_PARTICIPANTS,
 ) -> pd.DataFrame:
     """Mean valence per journey stage (and per group), participants weighted equally.
 
@@ -145,6 +168,9 @@ def journey_curve(
         Coverage of the interval.
     journey : JourneyMap, optional
         Defaults to the journey ``assign_stages`` used (``corpus.meta["journey"]``).
+    min_participants : int, default 5
+        A point resting on fewer participants gets no interval (``ci_low``/``ci_high`` NaN)
+        and ``reliable`` False: a bootstrap over two or three people says nothing.
 
     Returns
     -------
@@ -152,20 +178,32 @@ def journey_curve(
         One row per stage (per group), in journey order, with ``group`` (when ``by``),
         ``stage``, ``stage_label``, ``stage_order``, ``valence`` (mean of per-participant
         stage means), ``ci_low``, ``ci_high`` (percentile bootstrap over participants; NaN with
-        fewer than two participants), ``n_participants``, ``n_segments`` and
+        fewer than ``min_participants`` participants), ``n_participants``, ``n_segments``,
+        ``reliable`` (at least ``min_participants`` participants) and
         ``leading_emotions`` (non-neutral ``emotion`` families with their participant-weighted
         shares). A stage without data is a gap: ``valence`` NaN and ``n_participants`` 0,
         never 0. ``attrs["by"]`` holds ``by``.
 
+    Raises
+    ------
+    JourneyNotApplicableError
+        When ``assign_stages`` decided the study does not follow the journey
+        (``corpus.meta["journey"]["applicable"]`` False); the message names
+        ``cx.assign_stages(corpus, force=True)``.
+
     Notes
     -----
     A participant is an interview (``interview_id``): the study has one participant per
-    interview. Only participant segments with a stage count; back-channels never do.
+    interview. Only participant speech (:func:`cxinsight.speech.participant_mask`) with a
+    stage counts; back-channels never do.
     """
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1, got {ci!r}.")
+    if not isinstance(min_participants, (int, np.integer)) or min_participants < 2:
+        raise ValueError(f"min_participants must be an integer of at least 2, got {min_participants!r}.")
+    require_applicable(corpus)
     data, journey = stage_data(corpus, by, journey)
     stages = journey.names
     rng = np.random.default_rng(seed)
@@ -186,7 +224,7 @@ def journey_curve(
                 lo = np.nanquantile(boot, alpha, axis=0)
                 hi = np.nanquantile(boot, 1 - alpha, axis=0)
         for s, name in enumerate(stages):
-            ok = n_part[s] >= 2
+            ok = n_part[s] >= min_participants
             rows.append({
                 GROUP: group,
                 "stage": name,
@@ -197,12 +235,14 @@ def journey_curve(
                 "ci_high": float(hi[s]) if ok else np.nan,
                 "n_participants": int(n_part[s]),
                 "n_segments": int(counts[:, s].sum()) if len(counts) else 0,
+                "reliable": bool(ok),
                 "leading_emotions": _leading_emotions(g[g["stage"] == name]),
             })
     cols = ([GROUP] if by is not None else []) + CURVE_COLUMNS
     out = pd.DataFrame(rows)
     out = out[cols] if len(out) else pd.DataFrame(columns=cols)
-    out = out.astype({"n_participants": "int64", "n_segments": "int64", "stage_order": "int64"})
+    out = out.astype({"n_participants": "int64", "n_segments": "int64", "stage_order": "int64",
+                      "reliable": "bool"})
     out.attrs["by"] = by
     out.attrs["journey"] = journey.name
     return out
@@ -284,6 +324,7 @@ def moments(
     n_boot: int = 1000,
     seed: int = 0,
     journey: JourneyMap | Mapping | str | Path | None = None,
+    min_participants: int = MIN_PARTICIPANTS,
 ) -> pd.DataFrame:
     """The peaks and troughs of the journey curve, with the themes and quotes behind them.
 
@@ -300,6 +341,9 @@ def moments(
     n_boot, seed : int
         Passed to :func:`journey_curve`.
     journey : JourneyMap, optional
+    min_participants : int, default 5
+        Only curve points resting on at least this many participants (``reliable``) can be
+        moments; the others are treated as gaps when finding highs and lows.
 
     Returns
     -------
@@ -313,14 +357,22 @@ def moments(
         has no ``theme_label``), ``quotes`` (list of ``"text" (participant_code)``, or ``interview_id`` when the corpus
         is not pseudonymised) and
         ``segment_ids`` (their sources).
+
+    Raises
+    ------
+    JourneyNotApplicableError
+        When the study does not follow the journey (see :func:`journey_curve`).
     """
-    curve = journey_curve(corpus, by, n_boot=n_boot, seed=seed, journey=journey)
+    require_applicable(corpus, "journey highs and lows")
+    curve = journey_curve(corpus, by, n_boot=n_boot, seed=seed, journey=journey,
+                          min_participants=min_participants)
     data, journey = stage_data(corpus, by, journey)
     rows = []
     groups = [None] if by is None else list(pd.unique(curve[GROUP]))
     for group in groups:
         c = curve if group is None else curve[curve[GROUP] == group]
         vals = c["valence"].to_numpy(dtype=float)
+        vals = np.where(c["reliable"].to_numpy(dtype=bool), vals, np.nan)
         if np.isnan(vals).all():
             continue
         centre = float(np.nanmean(vals))

@@ -28,7 +28,9 @@ import pandas as pd
 
 from cxinsight.corpus import Corpus
 from cxinsight.errors import MissingStepError
+from cxinsight.journey import applicability as appl
 from cxinsight.journey.maps import NO_STAGE_VALUES, JourneyError, JourneyMap
+from cxinsight.speech import participant_mask
 
 #: Generic small talk of research interviews: what an interview sounds like off the journey.
 SMALL_TALK = (
@@ -230,15 +232,22 @@ def assign_stages(
     use_keywords: bool = True,
     settings: StageSettings | Mapping[str, Any] | None = None,
     model: str | Path | None = None,
+    force: bool = False,
 ) -> Corpus:
     """Add ``stage``, ``stage_confidence`` and ``stage_source`` to the segments.
+
+    First decides whether the study follows the journey map at all (see
+    :mod:`cxinsight.journey.applicability`): a survey or an interview study about something
+    else gets no stages, unless you force them.
 
     Parameters
     ----------
     corpus : Corpus
         A segmented and embedded corpus (``cx.segment`` then ``cx.embed``).
     journey : JourneyMap, dict, list or path, optional
-        The journey; default :meth:`JourneyMap.default` (discovery ... renewal).
+        The journey; default :meth:`JourneyMap.default` (discovery ... renewal). Giving a
+        journey map is a researcher's decision that the study follows it: stages are then
+        assigned whatever the applicability check finds (as with ``force=True``).
     keywords : dict of stage -> list of str, optional
         Extra keyword rules (case-insensitive regular expressions, matched on word
         boundaries), added to the journey's own keywords.
@@ -249,8 +258,10 @@ def assign_stages(
     settings : StageSettings or dict, optional
         Weights and sequence parameters; see :class:`StageSettings`.
     model : str or path, optional
-        The embedding model used by ``cx.embed`` when it was not the default (stage
-        descriptions must be embedded with the same model).
+        Embed the stage descriptions with this model instead of the corpus's own
+        (``cxinsight.embeddings.encode_for``); rarely needed.
+    force : bool, default False
+        Assign stages even when the study does not follow the journey map.
 
     Returns
     -------
@@ -262,6 +273,12 @@ def assign_stages(
         - ``stage_confidence``: posterior probability of the assigned stage (of the best stage
           when ``stage`` is <NA>); 1.0 for manual stages;
         - ``stage_source``: ``"manual"`` or ``"model"``.
+
+        When the study does not follow the journey (and nothing forced it), ``stage`` is <NA>
+        and ``stage_confidence`` NaN everywhere. Either way ``meta["journey"]`` records the
+        decision: ``applicable`` (bool), ``forced`` (bool), ``reason`` (one sentence),
+        ``evidence`` (the numbers behind it), ``name`` and ``stages`` (stage names in order)
+        and ``map`` (the whole journey map, :meth:`JourneyMap.to_dict`).
 
         Interviewer segments get the stage of their question too (useful for reading a
         transcript); curves and moments only use participant segments.
@@ -282,6 +299,7 @@ def assign_stages(
         )
     if not 0 <= float(min_confidence) <= 1:
         raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence!r}.")
+    journey_given = journey is not None
     journey = JourneyMap.coerce(journey)
     if settings is None:
         cfg = StageSettings()
@@ -308,7 +326,7 @@ def assign_stages(
     usable = ~backchannel & np.array([bool(t.strip()) for t in texts])
 
     # ---- stage prototypes, embedded with the corpus's model (cached on disk)
-    from cxinsight.embeddings import encode
+    from cxinsight.embeddings import encode, encode_for
 
     answer_texts, answer_owner, question_texts, question_owner = [], [], [], []
     for s, st in enumerate(journey.stages):
@@ -323,7 +341,8 @@ def assign_stages(
         answer_owner.append(k)
         question_texts.append(t)
         question_owner.append(k)
-    proto = encode(answer_texts + question_texts, model)
+    proto = (encode(answer_texts + question_texts, model) if model is not None
+             else encode_for(corpus, answer_texts + question_texts))
     if proto.shape[1] != emb.shape[1]:
         raise ValueError(
             f"The corpus embeddings have {emb.shape[1]} dimensions but the stage descriptions "
@@ -331,6 +350,8 @@ def assign_stages(
             "cx.assign_stages(corpus, model='/path/to/model')."
         )
     a_proto, q_proto = proto[: len(answer_texts)], proto[len(answer_texts):]
+    evidence, guide_kind = _guide(corpus, seg, emb, q_proto, np.asarray(question_owner), k,
+                                  model)
     own = _prototype_scores(emb, a_proto, np.asarray(answer_owner), k + 1) / cfg.temperature
     asq = _prototype_scores(emb, q_proto, np.asarray(question_owner), k + 1) / cfg.temperature
     roles = seg["role"].astype(str).to_numpy()
@@ -410,6 +431,29 @@ def assign_stages(
                 stage.iat[i] = names[st]
         else:
             conf[i] = post[i, best_stage[i]]
+    # ---- applicability: does the study follow the journey at all?
+    speech = participant_mask(seg)
+    n_people = int(seg.loc[speech, "interview_id"].nunique())
+    evidence["participants"] = n_people
+    evidence["confident_share"] = (
+        round(float(stage[speech].notna().mean()), 3) if speech.any() else 0.0)
+    per_stage = {
+        n: int(seg.loc[speech & (stage == n).fillna(False).to_numpy(dtype=bool),
+                       "interview_id"].nunique())
+        for n in journey.names
+    }
+    evidence["participants_per_stage"] = per_stage
+    evidence["stages_with_interval"] = int(
+        sum(v >= appl.MIN_PARTICIPANTS for v in per_stage.values()))
+    applicable, reason = appl.decide(evidence, k, guide_kind)
+    forced_by = ("force=True" if force else "a journey map was given" if journey_given
+                 else "the corpus has manual stages" if is_manual.any() else "")
+    if not applicable and not forced_by:
+        stage[:] = pd.NA
+        conf[:] = np.nan
+    elif not applicable:
+        reason = (f"Stages were assigned because {forced_by}, although on its own evidence "
+                  f"the study does not look like a journey: {reason[0].lower()}{reason[1:]}")
     # manual values always win
     for i in np.flatnonzero(is_manual):
         v = manual.iat[i]
@@ -433,7 +477,15 @@ def assign_stages(
         "manual": int(is_manual.sum()),
         "min_confidence": float(min_confidence),
     }
-    meta["journey"] = journey.to_dict()
+    meta["journey"] = {
+        "applicable": bool(applicable or bool(forced_by)),
+        "forced": bool(forced_by) and not applicable,
+        "reason": reason,
+        "evidence": evidence,
+        "name": journey.name,
+        "stages": journey.names,
+        "map": journey.to_dict(),
+    }
     params = {
         "journey": journey.to_dict(),
         "keywords": {k_: list(v) for k_, v in (keywords or {}).items()},
@@ -443,5 +495,27 @@ def assign_stages(
         "use_sequence": use_sequence,
         "use_keywords": use_keywords,
         "settings": asdict(cfg),
+        "force": bool(force),
     }
     return corpus.with_step("assign_stages", params, segments=out, meta=meta)
+
+
+def _guide(corpus: Corpus, seg: pd.DataFrame, emb: np.ndarray, q_proto: np.ndarray,
+           q_owner: np.ndarray, k: int, model: str | Path | None) -> tuple[dict[str, Any], str]:
+    """Interview-guide evidence of applicability (see :mod:`cxinsight.journey.applicability`)."""
+    rows = appl.question_rows(seg)
+    if len(rows):
+        scores = _prototype_scores(emb[rows], q_proto, q_owner, k + 1)
+        evidence = appl.guide_evidence(
+            scores, seg["interview_id"].astype(str).to_numpy()[rows],
+            seg["turn"].to_numpy(dtype=float)[rows], k)
+        return evidence, "interview"
+    questions = appl.survey_questions(corpus.turns)
+    if questions:
+        from cxinsight.embeddings import encode, encode_for
+
+        vecs = encode(questions, model) if model is not None else encode_for(corpus, questions)
+        scores = _prototype_scores(np.asarray(vecs, dtype=np.float32), q_proto, q_owner, k + 1)
+        return appl.guide_evidence(scores, ["survey"] * len(questions),
+                                   np.arange(len(questions)), k), "survey"
+    return appl.guide_evidence(np.zeros((0, k + 1)), [], [], k), "none"
