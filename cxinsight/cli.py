@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "speakers, turns, words, skipped files).")
     _common_input(p)
     p.add_argument("--save", metavar="DIR", help="Also save the corpus (Parquet) to DIR.")
+    p.add_argument("--survey", action="store_true",
+                   help="Read CSV/XLSX files as survey exports: one respondent per row; the "
+                        "respondent id and open-ended columns are found automatically.")
+    p.add_argument("--roles", metavar="FILE",
+                   help="CSV (speaker,role[,interview_id]) or YAML naming who is the interviewer "
+                        "and who the participant; overrides every other evidence.")
 
     p = sub.add_parser("anonymise", help="Pseudonymise transcripts; save corpus and text files.",
                        description="Read, segment and pseudonymise; save the corpus to OUT/corpus "
@@ -187,7 +193,12 @@ def _read_study(args: argparse.Namespace):
     _check_transcripts(path)
     if args.manifest:
         _existing(args.manifest, "manifest")
-    corpus = cx.read(path, manifest=args.manifest)
+    extra = {}
+    if getattr(args, "roles", None):
+        extra["roles"] = str(_existing(args.roles, "roles file"))
+    if getattr(args, "survey", False):
+        extra["format"] = "survey"
+    corpus = cx.read(path, manifest=args.manifest, **extra)
     if corpus.turns.empty:
         raise InputError(f"no transcripts found in {path}.")
     return corpus
@@ -201,6 +212,16 @@ def cmd_read(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print()
         print(corpus.summary().to_string(index=False))
+    files = corpus.tables.get("files")
+    if files is not None and len(files):
+        cols = ["path", "status", "format", "encoding", "encoding_confidence", "roles", "turns",
+                "words_kept", "kept_share", "red_flags", "reason"]
+        shown = files[[c for c in cols if c in files.columns]].copy()
+        shown["path"] = shown["path"].map(lambda x: Path(str(x)).name)
+        with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
+            print()
+            print("Reading report (one row per file; corpus.tables['files']):")
+            print(shown.fillna("").to_string(index=False))
     for s in corpus.meta.get("skipped", []):
         print(f"skipped: {s.get('path')}: {s.get('reason')}")
     if args.save:
@@ -258,9 +279,9 @@ def cmd_themes(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.max_colwidth", 60, "display.max_columns", 12):
         print(shown.to_string(index=False))
     if args.csv:
-        from cxinsight.exports import flatten_for_export
+        from cxinsight.exports import flatten_for_export, neutralise_cells
 
-        flatten_for_export(table).to_csv(args.csv, index=False)
+        neutralise_cells(flatten_for_export(table)).to_csv(args.csv, index=False)
         print(f"Saved theme table to {args.csv}")
     return 0
 

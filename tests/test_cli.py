@@ -169,3 +169,20 @@ def test_report_command_on_a_saved_corpus(tmp_path, capsys):
 def test_debug_flag_after_the_command_shows_the_error(tmp_path):
     with pytest.raises(cli.InputError, match="does not exist"):
         cli.main(["read", str(tmp_path / "nope"), "--debug"])
+
+
+def test_read_prints_reading_report_and_takes_roles_and_survey(tmp_path, capsys):
+    study = tmp_path / "s"
+    study.mkdir()
+    (study / "a.txt").write_text("Ann Lee: Tell me about the box.\nBob Ray: It was late.\n"
+                                 "Ann Lee: Go on.\nBob Ray: No tracking at all.\n")
+    roles = tmp_path / "roles.csv"
+    roles.write_text("speaker,role\nAnn Lee,interviewer\n")
+    code, out, _ = run(["read", str(study), "--roles", str(roles)], capsys)
+    assert code == 0
+    assert "Reading report" in out and "Ann Lee: interviewer (option)" in out
+    assert "Bob Ray: participant (others)" in out
+    survey = tmp_path / "export.csv"
+    survey.write_text("id,How was it?,Score\n1,Late and cold,3\n2,version control,9\n")
+    code, out, _ = run(["read", str(survey), "--survey"], capsys)
+    assert code == 0 and "survey" in out and "participant (survey)" in out

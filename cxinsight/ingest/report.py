@@ -56,10 +56,10 @@ def red_flags(
         reasons = [why for _, why in roles.values()]
         role_set = {r for r, _ in roles.values()}
         if "assumed" in reasons:
-            flags.append("no participant found: roles unknown, speakers counted as participants")
+            flags.append("no participant found (roles unknown): speakers counted as participants")
         elif "participant" not in role_set:
             flags.append("no participant found")
-        if "interviewer" not in role_set:
+        elif "interviewer" not in role_set:
             flags.append("no interviewer found")
     if encoding and confidence is not None and confidence < 1.0 and not encoding.startswith("utf-16"):
         flags.append(f"encoding guessed: {encoding} (confidence {confidence:.2f})")
