@@ -113,6 +113,18 @@ def load_table(path: Path, opts: dict[str, Any]) -> tuple[pd.DataFrame, str | No
                 )
     except TranscriptFormatError:
         raise
+    except pd.errors.ParserError as err:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if m is None:
+            raise TranscriptFormatError(
+                f"could not read the table ({str(err).strip()}). Save it as CSV (UTF-8) with one header row.", path
+            ) from err
+        raise TranscriptFormatError(
+            f"a row has more fields than the header ({m.group(3)} instead of {m.group(1)}); quote "
+            "cells that contain the separator, or fix the row.",
+            path,
+            line=int(m.group(2)),
+        ) from err
     except Exception as err:  # pandas/openpyxl raise many kinds
         raise TranscriptFormatError(
             f"could not read the table ({type(err).__name__}: {err}). Save it as CSV (UTF-8) or "
