@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -97,13 +98,15 @@ def theme_summary(
         ``theme, theme_label, n_participants, share, n_segments, valence, ci_low, ci_high,
         tone, emotions, stages`` sorted by ``n_participants`` (most widespread first).
         ``tone`` is ``negative``/``positive``/``neutral or mixed`` (±``neutral_band``);
-        ``stages`` lists the two stages where most participants raise the theme.
+        ``stages`` lists the two stages where most participants raise the theme (empty when
+        the journey does not apply to the study).
     """
     corpus.require("segments", ["theme"], "cx.extract_themes(corpus)")
     corpus.require("segments", ["valence"], "cx.tag_emotions(corpus)")
     seg = participant_segments(corpus).copy()
     seg["interview_id"] = seg["interview_id"].astype(str)
     n_total = seg["interview_id"].nunique()
+    staged = journey_status(corpus)[0] and "stage" in seg.columns
     seg["_t"] = pd.to_numeric(seg["theme"], errors="coerce")
     seg = seg[seg["_t"].notna() & (seg["_t"] >= 0) & seg["valence"].notna()]
     rows = []
@@ -112,7 +115,7 @@ def theme_summary(
         mean, lo, hi = bootstrap_mean_ci(per.to_numpy(), n_boot=n_boot, level=level, seed=seed)
         label = g["theme_label"].dropna().astype(str) if "theme_label" in g.columns else pd.Series([], dtype=str)
         stages = ""
-        if "stage" in g.columns and g["stage"].notna().any():
+        if staged and g["stage"].notna().any():
             by_stage = g.dropna(subset=["stage"]).groupby("stage")["interview_id"].nunique()
             stages = ", ".join(nice(s) for s in by_stage.sort_values(ascending=False, kind="mergesort").head(2).index)
         tone = "negative" if mean <= -neutral_band else "positive" if mean >= neutral_band else "neutral or mixed"
@@ -154,15 +157,19 @@ def _curve(corpus: Corpus, by: str | None, n_boot: int, seed: int) -> pd.DataFra
     return stage_summary(corpus, by, n_boot=n_boot, seed=seed)
 
 
-def _moments(corpus: Corpus, by: str | None, n_boot: int, seed: int) -> pd.DataFrame:
+def _moments(corpus: Corpus, by: str | None, n_boot: int, seed: int, min_participants: int) -> pd.DataFrame:
     """The journey's highs and lows: the stored ``moments`` table or :func:`cxinsight.moments`."""
     from cxinsight.journey.curve import moments
 
     stored = corpus.tables.get("moments")
-    if by is None and stored is not None and {"kind", "stage", "valence"} <= set(stored.columns):
+    if (by is None and min_participants == 5 and stored is not None
+            and {"kind", "stage", "valence"} <= set(stored.columns)):
         if "group" not in stored.columns or stored["group"].isna().all():
             return stored
-    return moments(corpus, by, n_boot=n_boot, seed=seed)
+    opts: dict[str, Any] = {"n_boot": n_boot, "seed": seed}
+    if "min_participants" in inspect.signature(moments).parameters:
+        opts["min_participants"] = min_participants
+    return moments(corpus, by, **opts)
 
 
 def _drivers(seg: pd.DataFrame, kind: str, max_drivers: int) -> list[dict[str, Any]]:
@@ -257,9 +264,9 @@ def opportunities(
     elif isinstance(by, str):
         by = [by]
     by = list(by or [])
-    plans: list[tuple[str | None, pd.DataFrame]] = [(None, _moments(corpus, None, n_boot, seed))]
+    plans: list[tuple[str | None, pd.DataFrame]] = [(None, _moments(corpus, None, n_boot, seed, min_participants))]
     for col in by:
-        plans.append((col, _moments(corpus, col, n_boot, seed)))
+        plans.append((col, _moments(corpus, col, n_boot, seed, min_participants)))
     rows: list[dict[str, Any]] = []
     held_back = 0
     for col, found in plans:

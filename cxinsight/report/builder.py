@@ -26,16 +26,20 @@ from cxinsight.insights import (
     theme_summary,
 )
 from cxinsight.insights._common import (
+    ALL_STAGES,
     fmt_num,
     fmt_p,
-    group_columns,
+    journey_status,
     nice,
     participant_segments,
+    people_noun,
     stage_order,
+    study_kind,
 )
-from cxinsight.insights.synthesis import SynthesisParams
+from cxinsight.insights.synthesis import SynthesisParams, group_phrase
 from cxinsight.report import figures
 from cxinsight.report.document import Bullets, Document, Figure, Heading, Note, Para, Quote, Table
+from cxinsight.speech import group_columns, group_values
 
 _SAFE_PARAM_WORDS = ("name", "known", "allow", "deny", "extra", "list", "key", "pii", "secret")
 
@@ -58,15 +62,22 @@ def build_document(
 ) -> Document:
     """Return the report as a :class:`~cxinsight.report.document.Document`."""
     ctx = _Context(corpus, insights, seed)
+    size = (f"survey of {corpus.n_interviews} respondents" if ctx.survey
+            else f"{corpus.n_interviews} interviews")
     doc = Document(
-        title=title or "Customer interview study: findings",
-        subtitle=f"{corpus.n_interviews} interviews · report generated {_report_date()} by cxinsight",
+        title=title or ("Customer survey: findings" if ctx.survey else "Customer interview study: findings"),
+        subtitle=f"{size} · report generated {_report_date()} by cxinsight",
     )
     _at_a_glance(doc, ctx)
     _overview(doc, ctx)
+    _warnings(doc, ctx)
+    _reading(doc, ctx)
     _anonymisation(doc, ctx)
-    _journey(doc, ctx)
-    _highs_lows(doc, ctx)
+    if ctx.journey:
+        _journey(doc, ctx)
+        _highs_lows(doc, ctx)
+    else:
+        _no_journey(doc, ctx)
     _pains_delights(doc, ctx, top_n)
     _themes(doc, ctx)
     _segments(doc, ctx)
@@ -91,6 +102,9 @@ class _Context:
         self.corpus = corpus
         self.seed = seed
         self.order = stage_order(corpus)
+        self.journey, self.why_no_journey = journey_status(corpus)
+        self.survey = study_kind(corpus) == "survey"
+        self.people = people_noun(corpus)
         self.insights = insights
         self.contrasts: pd.DataFrame | None = corpus.tables.get("contrasts")
         self.missing: dict[str, str] = {}
@@ -107,6 +121,8 @@ class _Context:
                 self.missing["insights"] = str(err)
 
     def curve(self, by: str | None) -> pd.DataFrame | None:
+        if not self.journey:
+            return None
         table = stored_curve(self.corpus, by)
         if table is not None:
             return table
@@ -117,8 +133,7 @@ class _Context:
             return None
 
     def groups(self) -> list[str]:
-        p = self.corpus.participants
-        cands = group_columns(p, len(p))
+        cands = group_columns(self.corpus.participants)
         preferred = [c for c in ("segment", "nps_group") if c in cands]
         return preferred or cands[:2]
 
@@ -140,14 +155,14 @@ def _at_a_glance(doc: Document, ctx: _Context) -> None:
     if not picks:
         picks = [str(s) for s in ins["statement"].head(3)]
     doc.add(Para("The strongest findings: the main pain points and delights (ranked by impact = "
-                 "share of participants × mean valence) and the clearest difference between groups.",
+                 f"share of {ctx.people} × mean valence) and the clearest difference between groups.",
                  "lead"))
     doc.add(Bullets(picks))
     curve = ctx.curve(None)
     if curve is not None and curve["valence"].notna().sum() >= 2:
         c = curve.dropna(subset=["valence"])
         hi, lo = c.loc[c["valence"].idxmax()], c.loc[c["valence"].idxmin()]
-        doc.add(Para(f"Across the journey, participants felt best at the {nice(hi['stage'])} stage "
+        doc.add(Para(f"Across the journey, {ctx.people} felt best at the {nice(hi['stage'])} stage "
                      f"(mean valence {fmt_num(hi['valence'])}) and worst at the {nice(lo['stage'])} "
                      f"stage ({fmt_num(lo['valence'])})."))
 
@@ -161,10 +176,10 @@ def _overview(doc: Document, ctx: _Context) -> None:
         formats[str(f.get("format", "?"))] = formats.get(str(f.get("format", "?")), 0) + 1
     n_part = c.participants["interview_id"].nunique()
     rows = [
-        ("Interviews", c.n_interviews),
-        ("Participants", n_part),
+        ("Survey responses" if ctx.survey else "Interviews", c.n_interviews),
+        (ctx.people.capitalize(), n_part),
         ("Words (all speakers)", f"{int(summary['words'].sum()):,}"),
-        ("Words spoken by participants", f"{int(summary['participant_words'].sum()):,}"),
+        (f"Words written or spoken by {ctx.people}", f"{int(summary['participant_words'].sum()):,}"),
         ("Segments (sentence-level units)", "" if c.segments is None else f"{len(c.segments):,}"),
         ("File formats", ", ".join(f"{k} ({v})" for k, v in sorted(formats.items())) or "not recorded"),
     ]
@@ -183,12 +198,92 @@ def _overview(doc: Document, ctx: _Context) -> None:
         p = c.participants
         items = []
         for g in groups:
-            counts = p[g].dropna().astype(str).value_counts().sort_index()
-            items.append(f"{nice(g)}: " + ", ".join(f"{nice(k)} ({v})" for k, v in counts.items()))
-        doc.add(Para("Participants by group:"), Bullets(items))
+            values = group_values(p, g)
+            counts = values.dropna().value_counts().sort_index()
+            blank = int(values.isna().sum())
+            item = f"{nice(g)}: " + ", ".join(f"{nice(k)} ({v})" for k, v in counts.items())
+            items.append(item + (f"; no answer ({blank})" if blank else ""))
+        doc.add(Para(f"{ctx.people.capitalize()} by group (blank answers are never a group):"),
+                Bullets(items))
     else:
         doc.add(Note("No participant groups (segments, NPS groups) were given. Pass a manifest "
                      "with cx.read(path, manifest='manifest.csv') to compare groups."))
+
+
+def _warnings(doc: Document, ctx: _Context) -> None:
+    """Every warning recorded while the study was analysed, one line each (none: no section)."""
+    raw = ctx.corpus.meta.get("warnings")
+    if not raw:
+        return
+    if isinstance(raw, (str, dict)):
+        raw = [raw]
+    lines = []
+    for w in raw:
+        if isinstance(w, dict):
+            w = w.get("message") or w.get("line") or "; ".join(f"{k}: {v}" for k, v in w.items())
+        line = " ".join(str(w).split())
+        if line:
+            lines.append(line)
+    if not lines:
+        return
+    doc.add(Heading(2, "Warnings", "warnings"))
+    doc.add(Para(f"{len(lines)} warning{'s' if len(lines) != 1 else ''} raised while reading and "
+                 "analysing the study, one per line. Read them before relying on a figure."))
+    doc.add(Bullets(lines))
+
+
+_FILE_ID = ("file", "path", "name", "source")
+_FILE_FLAGS = ("flags", "red_flags", "warnings", "issues")
+
+
+def _reading(doc: Document, ctx: _Context) -> None:
+    """A summary of the per-file reading report (``corpus.tables["files"]``), when there is one."""
+    files = ctx.corpus.tables.get("files")
+    if files is None or len(files) == 0:
+        return
+    doc.add(Heading(2, "How the files were read", "reading"))
+    facts = [f"{len(files)} file{'s' if len(files) != 1 else ''} read"]
+    for col, what in (("turns", "turns"), ("words", "words"), ("words_kept", "words kept")):
+        if col in files.columns:
+            total = pd.to_numeric(files[col], errors="coerce").sum()
+            facts.append(f"{int(total):,} {what}")
+    doc.add(Para("; ".join(facts) + "."))
+    rows = []
+    for col, what in (("format", "format"), ("encoding", "encoding")):
+        if col in files.columns:
+            counts = files[col].dropna().astype(str).value_counts()
+            rows.append((what, ", ".join(f"{k} ({v})" for k, v in counts.items())))
+    conf = next((c for c in ("encoding_confidence", "encoding_sure", "encoding_guessed") if c in files.columns), None)
+    if conf == "encoding_guessed":
+        rows.append(("encoding guessed", int(files[conf].astype("boolean").fillna(False).sum())))
+    flag_col = next((c for c in _FILE_FLAGS if c in files.columns), None)
+    flagged: dict[str, int] = {}
+    n_flagged = 0
+    if flag_col is not None:
+        for v in files[flag_col]:
+            items = _as_list(v)
+            n_flagged += bool(items)
+            for item in items:
+                key = str(item).split(":")[0].strip()
+                flagged[key] = flagged.get(key, 0) + 1
+        rows.append(("files with a red flag", n_flagged))
+    if rows:
+        doc.add(Table(pd.DataFrame(rows, columns=["", "value"]), "Reading report"))
+    if flagged:
+        doc.add(Note("Red flags: " + "; ".join(f"{k} ({v} file{'s' if v != 1 else ''})"
+                                                for k, v in sorted(flagged.items()))
+                     + ". See corpus.tables['files'] for each file.", "warning"))
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return []
+    if isinstance(v, str):
+        return [p for p in (x.strip() for x in v.split(";")) if p]
+    try:
+        return [x for x in list(v) if x is not None and str(x).strip()]
+    except TypeError:
+        return [v]
 
 
 def _flatten_counts(d: Any, prefix: str = "") -> list[tuple[str, int]]:
@@ -275,6 +370,12 @@ def _journey(doc: Document, ctx: _Context) -> None:
                        f"Journey emotion curve by {nice(by)}.", f"Journey emotion curve by {nice(by)}"))
 
 
+def _no_journey(doc: Document, ctx: _Context) -> None:
+    doc.add(Heading(2, "Journey", "journey"))
+    doc.add(Para(f"No journey curve or stage-level findings: the customer journey does not apply to "
+                 f"this study ({ctx.why_no_journey}). Findings are reported per theme."))
+
+
 def _highs_lows(doc: Document, ctx: _Context) -> None:
     doc.add(Heading(2, "Highs and lows", "highs-lows"))
     opp = ctx.corpus.tables.get("opportunities")
@@ -285,7 +386,7 @@ def _highs_lows(doc: Document, ctx: _Context) -> None:
             doc.add(Note(f"Highs and lows need journey stages and emotions: {err}"))
             return
     if opp.empty:
-        doc.add(Note("No stage has enough participants to call a high or a low."))
+        doc.add(Note("No stage has enough participants (5 or more) to call a high or a low."))
         return
     doc.add(Para("Where the journey dips, there is something to mitigate; where it peaks, something "
                  "to protect and elevate. Each is backed by the themes participants raised at that "
@@ -303,7 +404,8 @@ def _highs_lows(doc: Document, ctx: _Context) -> None:
 
 
 def _insight_block(doc: Document, r: pd.Series) -> None:
-    doc.add(Heading(3, f"{r['theme_label']} — {nice(r['stage'])}"))
+    stage = "" if str(r["stage"]) == ALL_STAGES else f" — {nice(r['stage'])}"
+    doc.add(Heading(3, f"{r['theme_label']}{stage}"))
     doc.add(Para(str(r["statement"]).split(" Caveat:")[0], "statement"))
     for q, who in zip(list(r["quotes"]), list(r["quote_participants"])):
         doc.add(Quote(str(q), str(who)))
@@ -313,11 +415,12 @@ def _insight_block(doc: Document, r: pd.Series) -> None:
 
 def _pains_delights(doc: Document, ctx: _Context, top_n: int) -> None:
     ins = ctx.insights
+    who = ctx.people
     for kind, title, anchor, blurb in (
         ("pain point", "Top pain points", "pain-points",
-         "Themes participants describe negatively, ranked by impact (share of participants × how negative)."),
+         f"Themes {who} describe negatively, ranked by impact (share of {who} × how negative)."),
         ("delight", "Top delights", "delights",
-         "Themes participants describe positively, ranked by impact (share of participants × how positive)."),
+         f"Themes {who} describe positively, ranked by impact (share of {who} × how positive)."),
     ):
         doc.add(Heading(2, title, anchor))
         if ins is None:
@@ -325,7 +428,7 @@ def _pains_delights(doc: Document, ctx: _Context, top_n: int) -> None:
             continue
         rows = ins[ins["type"] == kind].head(top_n)
         if rows.empty:
-            doc.add(Note(f"No {kind}s: no theme at any stage was raised by enough participants with a "
+            doc.add(Note(f"No {kind}s: no theme was raised by enough {who} with a "
                          f"clearly {'negative' if kind == 'pain point' else 'positive'} tone."))
             continue
         doc.add(Para(blurb))
@@ -336,6 +439,12 @@ def _pains_delights(doc: Document, ctx: _Context, top_n: int) -> None:
         if not mixed.empty:
             doc.add(Heading(3, "Mixed feelings"))
             doc.add(Bullets([str(s) for s in mixed["statement"]]))
+        asks = ins[ins["type"] == "request"].head(top_n)
+        if not asks.empty:
+            doc.add(Heading(2, "Requests and wishes", "requests"))
+            doc.add(Para(f"Themes where {who} mostly ask for something (“please add…”, “I wish…”): "
+                         "unmet needs, not delight."))
+            doc.add(Bullets([str(s) for s in asks["statement"]]))
 
 
 def _themes(doc: Document, ctx: _Context) -> None:
@@ -351,14 +460,14 @@ def _themes(doc: Document, ctx: _Context) -> None:
     seg = participant_segments(ctx.corpus)
     themed = pd.to_numeric(seg["theme"], errors="coerce")
     n_out = int((themed == -1).sum())
-    doc.add(Para(f"{len(t)} themes were found in what participants said. {n_out} of "
-                 f"{int(themed.notna().sum())} themed participant segments fitted no theme (outliers). "
-                 "Prevalence counts participants, not sentences."))
-    doc.add(Figure("themes", figures.themes_png(t), "Share of participants raising each theme, "
+    doc.add(Para(f"{len(t)} themes were found in what {ctx.people} said. {n_out} of "
+                 f"{int(themed.notna().sum())} themed segments fitted no theme (outliers). "
+                 f"Prevalence counts {ctx.people}, not sentences."))
+    doc.add(Figure("themes", figures.themes_png(t), f"Share of {ctx.people} raising each theme, "
                    "coloured by mean valence.", "Theme prevalence and sentiment"))
     table = pd.DataFrame({
         "theme": t["theme_label"],
-        "participants": [f"{n} ({_pct(s)})" for n, s in zip(t["n_participants"], t["share"])],
+        ctx.people: [f"{n} ({_pct(s)})" for n, s in zip(t["n_participants"], t["share"])],
         "segments": t["n_segments"],
         "mean valence": t["valence"].map(fmt_num),
         "95% CI": [f"{fmt_num(a)} to {fmt_num(b)}" if not math.isnan(a) else "" for a, b in zip(t["ci_low"], t["ci_high"])],
@@ -366,6 +475,8 @@ def _themes(doc: Document, ctx: _Context) -> None:
         "main emotions": t["emotions"],
         "stages": t["stages"],
     })
+    if not ctx.journey:
+        table = table.drop(columns="stages")
     doc.add(Table(table, "Themes by prevalence"))
 
 
@@ -381,8 +492,10 @@ def _segments(doc: Document, ctx: _Context) -> None:
         doc.add(Note("No group comparisons could be made. " + ctx.missing.get("insights", "")))
         return
     m = int(con["testable"].sum())
-    doc.add(Para(f"For every theme and stage, we compared how many participants in each group raise "
-                 f"it (Fisher's exact test), then corrected for making {m} comparisons at once "
+    unit = "theme and stage" if ctx.journey else "theme"
+    doc.add(Para(f"For every {unit}, we compared how many {ctx.people} in each group raise "
+                 f"it, counting only those who answered the group question (Fisher's exact test), "
+                 f"then corrected for making {m} comparisons at once "
                  "(Benjamini–Hochberg). With groups this small, only large differences can reach "
                  "significance; treat the others as leads to follow up."))
     shown = con[con["testable"]].sort_values(["p_value", "p_adj"], kind="mergesort").head(10)
@@ -392,12 +505,15 @@ def _segments(doc: Document, ctx: _Context) -> None:
     table = pd.DataFrame({
         "theme": shown["theme_label"],
         "stage": shown["stage"].map(nice),
-        "comparison": [f"{nice(a)} vs {nice(b) if b else 'others'}" for a, b in zip(shown["group_a"], shown["group_b"])],
+        "comparison": [f"{group_phrase(col, a, ctx.people)} vs {group_phrase(col, b, ctx.people, other_than=a)}"
+                       for col, a, b in zip(shown["column"], shown["group_a"], shown["group_b"])],
         "counts": [f"{a} of {na} vs {b} of {nb}" for a, na, b, nb in zip(shown["count_a"], shown["n_a"], shown["count_b"], shown["n_b"])],
         "ratio": ["∞" if math.isinf(r) else ("" if math.isnan(r) else f"{r:.1f}×") for r in shown["ratio"]],
         "p": [fmt_p(p).lstrip("= ") for p in shown["p_value"]],
         "adjusted p": [fmt_p(p).lstrip("= ") for p in shown["p_adj"]],
     })
+    if not ctx.journey or set(shown["stage"].astype(str)) == {ALL_STAGES}:
+        table = table.drop(columns="stage")
     doc.add(Table(table, "The ten largest differences between groups"))
     curve_groups = [g for g in groups if ctx.curve(g) is not None]
     for g in curve_groups:
@@ -422,7 +538,7 @@ def _method(doc: Document, ctx: _Context) -> None:
         "tag_emotions": "Each segment received a valence (−1 to +1) and an emotion family from a classifier trained on the public GoEmotions data, combined with the VADER sentiment lexicon.",
         "extract_themes": "Themes were found by clustering the participants' segments (BERTopic) and labelled with key phrases.",
         "assign_stages": "Each segment was assigned to a journey stage using the interviewer's question, the segment's content and its place in the interview.",
-        "synthesise": "Insights combine how many participants raise a theme at a stage with how they feel about it; group differences use Fisher's exact test with Benjamini–Hochberg correction; confidence intervals resample participants.",
+        "synthesise": "Insights combine how many people raise a theme (split by journey stage where the journey applies) with how they feel about it; requests and wishes are counted as unmet needs, never delight; group differences use Fisher's exact test with Benjamini–Hochberg correction, among those who answered the group question; confidence intervals resample people.",
     }
     items = [text[s] for s in dict.fromkeys(steps) if s in text]
     if "synthesise" not in steps:
@@ -469,9 +585,16 @@ def _limitations(doc: Document, ctx: _Context) -> None:
     doc.add(Heading(2, "Limitations", "limitations"))
     c = ctx.corpus
     n = c.participants["interview_id"].nunique()
+    if ctx.survey:
+        scope = (f"This is a survey of {n} respondents, analysed from their written answers. "
+                 "Percentages describe the respondents who answered, not a customer population; "
+                 "themes raised by a small share of respondents are not reported as insights.")
+    else:
+        scope = (f"This is a qualitative study of {n} participants. Percentages describe these "
+                 "participants, not a customer population; differences between small groups are "
+                 "leads to test, not facts.")
     items = [
-        f"This is a qualitative study of {n} participants. Percentages describe these participants, "
-        "not a customer population; differences between small groups are leads to test, not facts.",
+        scope,
         "Emotions and valence are machine estimates from the words used. They miss irony and tone of "
         "voice; read the quotes before acting on a number.",
         "Themes are found automatically and can merge or split topics a researcher would separate; "
@@ -479,7 +602,7 @@ def _limitations(doc: Document, ctx: _Context) -> None:
         "Automatic anonymisation reduces but does not remove the risk of re-identification: review "
         "quotes before sharing them outside the research team.",
     ]
-    if _has(c, "stage_confidence"):
+    if ctx.journey and _has(c, "stage_confidence"):
         seg = participant_segments(c)
         low = float((seg["stage_confidence"].fillna(0) < 0.5).mean()) if len(seg) else 0.0
         items.append(f"{low:.0%} of participant segments were assigned to a journey stage with low "

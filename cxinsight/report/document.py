@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,41 +164,67 @@ def render_html(doc: Document) -> str:
     return "\n".join(out)
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LEADING_MARK = re.compile(r"^([#+=-])")
+_MD_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def md_escape(text: object) -> str:
+    """Make ``text`` inert in Markdown: it shows as written and nothing in it is live.
+
+    Newlines become spaces (one block stays one block); ``&``, ``<`` and ``>`` become HTML
+    entities, so raw HTML such as ``<img onerror=...>`` and autolinks are shown, not run;
+    Markdown's inline controls (backslash, backtick, ``*``, ``_``, ``[``, ``]``, ``|``, ``~``) are
+    backslash-escaped; and a leading ``#``, ``+``, ``-``, ``=`` or ``1.`` cannot start a heading,
+    list or rule.
+    """
+    t = " ".join(str(text).split())
+    t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    t = _MD_INLINE.sub(r"\\\1", t)
+    t = _MD_LEADING_MARK.sub(r"\\\1", t)
+    return _MD_LEADING_NUMBER.sub(r"\1\\\2", t)
+
+
+_md_escape = md_escape
 
 
 def render_markdown(doc: Document, figure_dir: Path, figure_prefix: str) -> str:
-    """Render ``doc`` as Markdown, writing its figures as PNG files into ``figure_dir``."""
-    out = [f"# {doc.title}", ""]
+    """Render ``doc`` as Markdown, writing its figures as PNG files into ``figure_dir``.
+
+    Every piece of text is passed through :func:`md_escape`: text from the data (quotes, theme
+    labels, group names, warnings) cannot inject HTML or Markdown.
+    """
+    e = md_escape
+    out = [f"# {e(doc.title)}", ""]
     if doc.subtitle:
-        out += [f"_{doc.subtitle}_", ""]
+        out += [f"_{e(doc.subtitle)}_", ""]
     for b in doc.blocks:
         if isinstance(b, Heading):
-            out += ["#" * b.level + " " + b.text, ""]
+            out += ["#" * b.level + " " + e(b.text), ""]
         elif isinstance(b, Para):
-            text = f"**{b.text}**" if b.css == "statement" else b.text
+            text = f"**{e(b.text)}**" if b.css == "statement" else e(b.text)
             out += [text, ""]
         elif isinstance(b, Bullets):
-            out += [f"- {i}" for i in b.items] + [""]
+            out += [f"- {e(i)}" for i in b.items] + [""]
         elif isinstance(b, Table):
             if b.caption:
-                out += [f"_{b.caption}_", ""]
+                out += [f"_{e(b.caption)}_", ""]
             cols = [str(c) for c in b.df.columns]
-            out.append("| " + " | ".join(_md_escape(c) for c in cols) + " |")
+            out.append("| " + " | ".join(e(c) for c in cols) + " |")
             out.append("|" + "---|" * len(cols))
             for row in b.df.itertuples(index=False):
-                out.append("| " + " | ".join(_md_escape(_cell(v)) for v in row) + " |")
+                out.append("| " + " | ".join(e(_cell(v)) for v in row) + " |")
             out.append("")
         elif isinstance(b, Figure):
             figure_dir.mkdir(parents=True, exist_ok=True)
             (figure_dir / f"{b.name}.png").write_bytes(b.png)
-            out += [f"![{b.alt or b.caption}]({figure_prefix}/{b.name}.png)", "", f"_{b.caption}_", ""]
+            out += [f"![{e(b.alt or b.caption)}]({figure_prefix}/{b.name}.png)", "",
+                    f"_{e(b.caption)}_", ""]
         elif isinstance(b, Quote):
-            out += [f"> “{b.text}” — {b.who}", ""]
+            out += [f"> “{e(b.text)}” — {e(b.who)}", ""]
         elif isinstance(b, Note):
             prefix = "**Note:** " if b.kind == "info" else "**Warning:** "
-            out += [f"> {prefix}{b.text}", ""]
+            out += [f"> {prefix}{e(b.text)}", ""]
     out += ["---", "Generated offline by cxinsight. Participants are shown by their pseudonymous codes; "
             "quotes are pseudonymised.", ""]
     return "\n".join(out)
