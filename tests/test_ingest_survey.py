@@ -26,7 +26,7 @@ def _export(tmp_path, name="export.csv"):
             "Progress": ["100"] * 6,
             f"How likely are you to recommend us?{nbsp}(0-10)": ["9", "3", "10", "", "7", "0"],
             "Plan": ["Family", "Solo", "Family", "Solo", "", "Family"],
-            f"What is the one thing we should improve?": [
+            "What is the one thing we should improve?": [
                 "version control", "Delivery windows. Nobody is home at noon.", "", "Less plastic please",
                 "The app crashes when I skip a week", "refunds",
             ],
