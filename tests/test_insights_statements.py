@@ -176,3 +176,19 @@ def test_large_study_small_insights_are_suppressed_and_wording_fits():
 def test_min_share_is_validated(bad):
     with pytest.raises(ValueError, match="min_share"):
         cx.synthesise(make_study(), min_share=bad)
+
+
+def test_contrast_clause_when_the_named_group_raises_it_less():
+    from cxinsight.insights.synthesis import _contrast_clause
+
+    row = {"contrast": "respondents whose airline is “US Airways” vs respondents with a different airline",
+           "contrast_count_a": 0, "contrast_n_a": 12, "contrast_count_b": 30, "contrast_n_b": 88,
+           "contrast_column": "airline", "contrast_ratio": 0.0, "n_total": 100}
+    text = _contrast_clause(row, "respondents", {"airline": 100})
+    assert text.startswith("none of the 12 respondents whose airline is “US Airways” raise it, "
+                           "against 30 of 88 respondents with a different airline (0 of 12 vs 30 of 88")
+    row.update(contrast_count_a=2, contrast_ratio=(2 / 12) / (30 / 88))
+    text = _contrast_clause(row, "respondents", {"airline": 90})
+    assert text.startswith("respondents whose airline is “US Airways” raise it less often than "
+                           "respondents with a different airline (2 of 12 vs 30 of 88, of the 90 "
+                           "respondents who gave their airline")

@@ -580,8 +580,9 @@ def _attach_best_contrast(row: dict[str, Any], alpha: float, noun: str = "partic
     col = best["column"]
     name_a = group_phrase(col, best["group_a"], noun)
     name_b = group_phrase(col, best["group_b"], noun, other_than=best["group_a"])
-    # the group that raises it more often comes first
-    if best["share_b"] > best["share_a"]:
+    # the group that raises it more often comes first; a level compared with everyone else who
+    # answered stays first, since it is the group the sentence is about
+    if best["group_b"] != "" and best["share_b"] > best["share_a"]:
         a, na, b, nb = b, nb, a, na
         name_a, name_b = name_b, name_a
     ratio = (a / na) / (b / nb) if b > 0 else (math.inf if a > 0 else float("nan"))
@@ -687,8 +688,10 @@ def _contrast_clause(row: dict[str, Any], noun: str, answered: dict[str, int]) -
     ratio = row["contrast_ratio"]
     if a > 0 and b == 0:
         return f"{name_a} raise it and {name_b} do not ({counts}"
+    if a == 0 and b == 0:
+        return f"neither group raises it ({counts}"
     if a == 0:
-        return f"neither group raises it more often ({counts}"
+        return f"none of the {na} {name_a} raise it, against {b} of {nb} {name_b} ({counts}"
     if ratio < 1:
         return f"{name_a} raise it less often than {name_b} ({counts}"
     return f"{name_a} raise it {ratio:.1f}× as often as {name_b} ({counts}"
