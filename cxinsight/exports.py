@@ -11,6 +11,11 @@
 
 Embeddings are not exported (they live in the saved corpus, ``Corpus.save``). List-valued cells
 (quotes) are joined with `` | `` in CSV and XLSX.
+
+Cells cannot be turned against the people who open the files (CSV/formula injection, OWASP): a
+text cell or column name that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+gets a leading single quote (``'=HYPERLINK(...)``), and every text cell of the XLSX workbook is
+stored as text, never as a formula.
 """
 
 from __future__ import annotations
@@ -23,9 +28,49 @@ import pandas as pd
 from cxinsight.corpus import Corpus
 from cxinsight.insights._common import participant_codes
 
-__all__ = ["export", "export_transcripts", "flatten_for_export"]
+__all__ = ["export", "export_transcripts", "flatten_for_export", "neutralise_cells"]
 
 _XLSX_MAX_ROWS = 1_048_575
+#: first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutral(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text cells and column names cannot start a spreadsheet formula.
+
+    A string beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading single quote, as the OWASP guidance on CSV injection recommends. Numbers are left
+    as numbers.
+
+    Parameters
+    ----------
+    df : DataFrame
+
+    Returns
+    -------
+    DataFrame
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(_neutral)
+    out.columns = [_neutral(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def _cells_as_text(book) -> None:
+    """Store every string cell of an openpyxl workbook as text (never as a formula)."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.data_type != "s":
+                    cell.data_type = "s"
 
 
 def flatten_for_export(df: pd.DataFrame) -> pd.DataFrame:
@@ -104,7 +149,7 @@ def export(corpus: Corpus, folder: str | Path, *, xlsx: bool = True, transcripts
     written: dict[str, Path] = {}
     for name, df in tables.items():
         path = folder / f"{_safe_name(name)}.csv"
-        flatten_for_export(df).to_csv(path, index=False, encoding="utf-8")
+        neutralise_cells(flatten_for_export(df)).to_csv(path, index=False, encoding="utf-8")
         written[name] = path
     if xlsx:
         path = folder / "cxinsight_results.xlsx"
@@ -112,8 +157,9 @@ def export(corpus: Corpus, folder: str | Path, *, xlsx: bool = True, transcripts
             for name, df in tables.items():
                 flat = flatten_for_export(df)
                 if name == "segments":
-                    flat = flat[[c for c in flat.columns if not c.startswith("p_")]]
-                flat.head(_XLSX_MAX_ROWS).to_excel(xl, sheet_name=_safe_name(name)[:31], index=False)
+                    flat = flat[[c for c in flat.columns if not str(c).startswith("p_")]]
+                neutralise_cells(flat.head(_XLSX_MAX_ROWS)).to_excel(xl, sheet_name=_safe_name(name)[:31], index=False)
+            _cells_as_text(xl.book)
         written["xlsx"] = path
     if transcripts:
         export_transcripts(corpus, folder / "transcripts")

@@ -59,7 +59,7 @@ def test_ner_backend_respects_labels_and_allow_list():
 def test_ner_pipeline_without_ner_component_is_refused():
     spacy = pytest.importorskip("spacy")
     with pytest.raises(ValueError, match="no 'ner'"):
-        Anonymiser(ner=spacy.blank("en"))
+        Anonymiser(ner=spacy.blank("en")).detect("Sarah")
 
 
 def test_ner_summary_has_no_path(tmp_path):

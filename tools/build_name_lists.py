@@ -135,6 +135,44 @@ eircode postcode zip app apps wifi bluetooth covid-19 pm am tv ad ads
 """
 
 
+#: Product, technology, brand and interface words that feedback about software is full of and
+#: that a capital letter or a statistical tagger easily takes for a name (hand-written; English).
+_TECHNOLOGY = """
+python jupyter jupyterlab ipython notebook notebooks lab hub jupyterhub binder voila nbconvert
+nbdime nbextensions ipywidgets widgets kernel kernels markdown rmarkdown latex tex html css js
+javascript typescript java scala kotlin rust golang go julia matlab octave fortran perl ruby php
+sql nosql mysql postgres postgresql sqlite mongodb redis spark pyspark hadoop hive kafka dask
+pandas numpy scipy matplotlib seaborn plotly bokeh altair dash streamlit panel holoviz tableau
+powerbi excel word powerpoint office sheets docs drive onedrive sharepoint dropbox box notion
+confluence jira trello asana miro figma sketch canva git github gitlab bitbucket svn vcs
+docker kubernetes k8s helm terraform ansible aws azure gcp cloud lambda ec2 s3 databricks
+snowflake sagemaker colab kaggle vscode code vim emacs neovim pycharm intellij eclipse spyder
+rstudio atom sublime xcode visual studio conda anaconda miniconda mamba pip pypi venv virtualenv
+poetry npm yarn node nodejs react angular vue svelte django flask fastapi rails laravel spring
+linux ubuntu debian fedora centos windows macos mac osx ios android chrome chromium firefox
+safari edge opera browser api apis sdk cli gui ui ux ide repl lsp json yaml xml csv pdf png svg
+http https ssh ssl tls vpn dns url usb wifi bluetooth cpu gpu tpu ram ssd cuda tensorflow keras
+pytorch torch sklearn scikit xgboost lightgbm huggingface transformers bert gpt chatgpt openai
+copilot llm ai ml nlp llama gemini bard anthropic inline interactive interface debugging
+debugger debug autocomplete autocompletion linting linter formatter black flake8 mypy pytest
+unittest regex ascii unicode utf emoji toc widget dashboard dashboards plugin plugins extension
+extensions addon addons template templates theme themes dark light mode toolbar sidebar
+menu menus tab tabs cell cells output outputs input inputs terminal console shell bash zsh
+powershell cmd stack overflow stackoverflow reddit slack discord teams zoom webex skype meet
+hangouts gmail outlook calendar salesforce hubspot zendesk intercom shopify stripe paypal
+squarespace wordpress wix mailchimp qualtrics surveymonkey typeform otter rev trint dovetail
+nvivo atlas maxqda dedoose quirkos delve airtable smartsheet monday clickup basecamp
+apple google microsoft amazon meta facebook instagram whatsapp twitter tiktok youtube linkedin
+netflix spotify uber ibm oracle intel nvidia amd adobe photoshop illustrator acrobat
+samsung huawei xiaomi sony nintendo xbox playstation steam twitch
+ease usability accessibility performance latency workflow workflows pipeline pipelines
+"""
+
+
+def _technology() -> set[str]:
+    return set(_TECHNOLOGY.split())
+
+
 def _not_person() -> set[str]:
     from faker.providers.address.en_GB import Provider as GB
     from faker.providers.address.en_US import Provider as US
@@ -189,6 +227,7 @@ def main() -> None:
         ("first_names_en", _names("first_name", ENGLISH_LOCALES)),
         ("vocabulary", _vocabulary() | common),
         ("not_person", not_person),
+        ("technology", _technology()),
     )
     for name, values in lists:
         (OUT / f"{name}.txt").write_text("\n".join(sorted(values)) + "\n", encoding="utf-8")

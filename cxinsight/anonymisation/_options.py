@@ -15,6 +15,7 @@ from cxinsight.anonymisation._spans import LABELS
 
 OPERATORS = ("placeholder", "surrogate", "redact", "mask")
 DEFAULT_LABELS = tuple(label for label in LABELS if label != "DATE")
+INTERVIEW_ID_MODES = ("code", "keep")
 
 
 class _Config:
@@ -64,15 +65,40 @@ class _Config:
         if isinstance(a.min_score, bool) or not isinstance(a.min_score, (int, float)) or not 0 <= a.min_score <= 1:
             raise ValueError(f"min_score must be a number between 0 and 1, got {a.min_score!r}.")
         self.min_score = float(a.min_score)
-        for flag in ("name_rules", "propagate", "keep_manifest_values"):
+        from cxinsight.anonymisation.evidence import NAME_MODES, NameEvidence
+
+        if a.names not in NAME_MODES:
+            raise ValueError(
+                f"names={a.names!r} is not supported; choose one of {list(NAME_MODES)}: 'evidence' "
+                "(default), 'strong' for surveys and other already-anonymous material, "
+                "'capitalised' for the high-recall rules, 'off' for patterns only."
+            )
+        self.names = a.names
+        if a.interview_ids not in INTERVIEW_ID_MODES:
+            raise ValueError(
+                f"interview_ids={a.interview_ids!r} is not supported; choose 'code' (default: "
+                "I01, I02 ... with the file names in the key) or 'keep' (names and patterns "
+                "inside the ids are still replaced)."
+            )
+        self.interview_ids = a.interview_ids
+        for flag in ("name_rules", "propagate", "keep_manifest_values", "alarm"):
             if not isinstance(getattr(a, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(a, flag)!r}.")
         self.name_rules = a.name_rules
         self.propagate = a.propagate
         self.keep_manifest_values = a.keep_manifest_values
+        self.alarm = a.alarm
         self.nlp = None
         self.ner_name = None
-        if a.ner is not None:
+        #: entities other than PERSON (ORG, LOCATION, DATE) come only from a pipeline the user chose
+        self.ner_all_labels = False
+        if isinstance(a.ner, str) and a.ner == "auto":
+            from cxinsight.anonymisation.ner import default_pipeline, pipeline_name
+
+            self.nlp = default_pipeline() if self.names in ("evidence", "strong") else None
+            self.ner_name = pipeline_name(self.nlp) if self.nlp is not None else None
+        elif a.ner is not None:
+            self.ner_all_labels = True
             from cxinsight.anonymisation.ner import load_pipeline, pipeline_name
 
             if not (isinstance(a.ner, str) or hasattr(a.ner, "pipe_names") or hasattr(a.ner, "__fspath__")):
@@ -91,8 +117,12 @@ class _Config:
             if self.allow_list else None
         )
         allow_words = {w for term in self.allow_list for w in re.findall(r"\w+", term)}
-        self.rules = _names.NameRules(extra_common=allow_words) if self.name_rules else None
+        self.rules = _names.NameRules(extra_common=allow_words) if self.name_rules and self.names != "off" else None
         self.common = _names.word_list("common_words")
+        self.technology = _names.word_list("technology") | frozenset(fold(w) for w in allow_words)
+        self.evidence = NameEvidence(self.rules, self.nlp, self.names, self.technology) if self.rules is not None else None
+        #: words that are never user names when digits follow ("python38", "win10")
+        self.plain_words = self.technology | _names.word_list("vocabulary") | _names.word_list("not_person")
 
     def summary(self) -> dict[str, Any]:
         """Options as recorded in the corpus (counts and hashes instead of names)."""
@@ -110,6 +140,8 @@ class _Config:
             "name_rules": self.name_rules,
             "propagate": self.propagate,
             "keep_manifest_values": self.keep_manifest_values,
+            "names": self.names,
+            "interview_ids": self.interview_ids,
         }
 
 

@@ -95,7 +95,10 @@ def reidentify(corpus: Corpus, key: Key) -> Corpus:
     for k, v in corpus.meta.items():
         if k not in meta and k != "anonymisation":
             meta[k] = v
-    return corpus.with_step(
+    provenance = corpus.provenance
+    if "provenance" in st:  # paths in the steps before pseudonymisation
+        provenance = list(st["provenance"]) + list(corpus.provenance[len(st["provenance"]):])
+    return corpus.replace(provenance=provenance).with_step(
         "reidentify", {"key_fingerprint": key.fingerprint[:16]}, turns=turns, segments=segments,
         participants=participants, meta=meta,
     )

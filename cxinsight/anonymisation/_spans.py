@@ -9,7 +9,7 @@ from typing import NamedTuple
 #: Every label a detector may emit.
 LABELS = (
     "PERSON", "EMAIL", "PHONE", "URL", "ADDRESS", "POSTCODE", "CARD", "IBAN", "IP",
-    "ID_NUMBER", "ORG", "LOCATION", "DATE",
+    "ID_NUMBER", "ORG", "LOCATION", "DATE", "USERNAME", "DATE_OF_BIRTH", "AGE",
 )
 
 #: Higher wins when two detections overlap (before length and score).
@@ -18,6 +18,7 @@ DETECTOR_PRIORITY = {
     "known_name": 90,
     "email": 80, "url": 78, "iban": 76, "card": 75, "ip": 74, "spoken_email": 73,
     "address": 72, "phone": 70, "spoken_digits": 68, "postcode": 66, "id_number": 64,
+    "birth_date": 62, "age_with_date": 61, "handle": 77, "username": 63,
     "date": 60,
     "name_cue": 50, "ner": 45, "name_gazetteer": 40, "place_cue": 35, "name_capitalised": 30,
     "name_unknown_word": 20, "propagated": 55,

@@ -74,8 +74,10 @@ class _Entities:
         tokens = full.split()
         if len(tokens) > 1:
             self._add_variant(idx, tokens[0])
-            if len(tokens[-1]) >= 3:
-                self._add_variant(idx, tokens[-1])
+            # surnames and middle names alone ("Collins", "Jane" in "Sarah Jane Collins")
+            for tok in tokens[1:]:
+                if len(tok.strip(".")) >= 3 and fold(tok) not in self.common:
+                    self._add_variant(idx, tok)
         return idx
 
     def _add_variant(self, idx: int, text: str) -> None:
@@ -99,6 +101,13 @@ class _Entities:
         for idx in cands:
             if interview_id in self.items[idx]["interviews"]:
                 return idx
+        if interview_id is not None and len(key.split()) == 1:
+            # a first name (or surname) alone is never linked to a study speaker or manifest
+            # person of another interview: "Tom" in one interview is not "Tom Reilly" of another
+            cands = [i for i in cands if not (self.items[i].get("code") or self.items[i]["source"] == "manifest")
+                     or not self.items[i]["interviews"]]
+            if not cands:
+                return None
         return cands[0]
 
     def add_value(self, label: str, text: str) -> int:
@@ -342,6 +351,46 @@ class _Study:
         t = self.corpus.turns
         return zip(t["interview_id"].astype(str), t["turn"].astype(int), t["text"].fillna("").astype(str))
 
+    def _study_vocabulary(self) -> frozenset[str]:
+        """Words of the study's own questions (a ``question`` column of turns or segments)."""
+        words: set[str] = set()
+        for df in (self.corpus.turns, self.corpus.segments):
+            if df is not None and "question" in df:
+                for q in pd.unique(df["question"].dropna().astype(str)):
+                    words.update(fold(w) for w in re.findall(r"[^\W\d_]+", q))
+        return frozenset(words)
+
+    def _study_filter(self, out: list[tuple[str, int, Detection]], texts) -> list[tuple[str, int, Detection]]:
+        """Drop names backed only by capitalisation and the recogniser that are the study's own
+        vocabulary: words of its questions, or strings found in many different interviews."""
+        rules = self.cfg.rules
+        if rules is None or self.cfg.names == "capitalised":
+            return out
+        weak_detectors = ("ner", "name_capitalised", "name_unknown_word")
+        question_words = self._study_vocabulary()
+        where: dict[str, set[str]] = defaultdict(set)
+        for iid, turn, d in out:
+            if d.label == "PERSON" and d.detector in weak_detectors:
+                where[fold(texts[(iid, turn)][d.start:d.end])].add(iid)
+        n_interviews = max(1, len(self.order))
+        limit = max(3, int(0.02 * n_interviews))
+        drop = set()
+        for key, iids in where.items():
+            if key in self.ents.variant_index:
+                continue  # a study speaker or manifest name
+            words = key.split()
+            listed = any(w in rules.first or w in rules.last for w in words)
+            if question_words and all(w in question_words for w in words):
+                drop.add(key)
+            elif len(iids) >= limit and not listed:
+                drop.add(key)
+        self.vocabulary_dropped = {k: len(where[k]) for k in drop}
+        if not drop:
+            return out
+        return [(iid, turn, d) for iid, turn, d in out
+                if not (d.label == "PERSON" and d.detector in weak_detectors
+                        and fold(texts[(iid, turn)][d.start:d.end]) in drop)]
+
     def detections(self, anon: Anonymiser) -> list[tuple[str, int, Detection]]:
         out = []
         texts = {}
@@ -349,6 +398,7 @@ class _Study:
             texts[(iid, turn)] = text
             for d in anon._detect(text, self.known, self.allow):
                 out.append((iid, turn, d))
+        out = self._study_filter(out, texts)
         if self.cfg.propagate and "PERSON" in self.cfg.labels:
             first_names = _names.word_list("first_names")
             found_names: dict[str, str] = {}
@@ -357,6 +407,14 @@ class _Study:
                 if d.label == "PERSON" and d.detector != "known_name" and d.score >= 0.5:
                     s = texts[(iid, turn)][d.start:d.end]
                     found_names.setdefault(fold(s), s)
+                    # each part of a multi-word name is searched alone too (surname, middle name)
+                    parts = s.split()
+                    if len(parts) > 1:
+                        for part in parts:
+                            part = part.strip(".,")
+                            k = fold(part)
+                            if len(k) >= 3 and k not in self.cfg.common and k not in self.cfg.technology:
+                                found_names.setdefault(k, part)
             if found_names:
                 # a listed first name spreads in any case; anything else only when capitalised
                 pairs = [
@@ -583,20 +641,29 @@ class _Study:
         # speakers -> codes
         orig_speakers = turns["speaker"].astype(str).tolist()
         turns["speaker"] = [self.speaker_code.get((iid, sp), sp) for (iid, _), sp in zip(keys, orig_speakers)]
-        # interview ids and sources: known names and patterns only
-        id_map = self._scrub_identifiers(anon, pd.unique(turns["interview_id"].astype(str)))
-        src_map = self._scrub_identifiers(anon, pd.unique(turns["source"].dropna().astype(str)))
+        # interview ids and sources: stable codes by default (file names can hold names)
+        id_map, src_map = self._identifier_maps(anon, turns)
         turns["interview_id"] = turns["interview_id"].astype(str).map(lambda v: id_map.get(v, v))
         turns["source"] = turns["source"].map(lambda v: src_map.get(v, v) if isinstance(v, str) else v)
         # segments
         segments, seg_state, embeddings = self._segments(corpus, seg_maps, id_map, src_map, new_texts, keys)
         # participants
         participants, part_state = self._participants(anon, id_map)
-        # scrub names from meta and result tables (not reversible)
+        # metadata: paths become codes, speaker and manifest names are replaced; nothing else
+        # (formats, roles, reasons, warnings) is rewritten
+        path_map = self._path_map(src_map)
         used_idx = sorted(set(linked) | {i for i, e in enumerate(self.ents.items) if e.get("code")})
-        scrub = _Scrubber(self, used_idx, id_map, src_map)
-        meta = scrub.value(dict(corpus.meta))
+        people = [i for i, e in enumerate(self.ents.items)
+                  if e["label"] == "PERSON" and (e.get("code") or e["source"] in ("manifest", "known_names", "speaker"))]
+        for i in people:
+            if "pseudonym" not in self.ents.items[i]:
+                self._pseudonyms([i])
+        meta_scrub = _Scrubber(self, people, id_map, path_map, paths_only_keys=_META_PLAIN_KEYS)
+        meta = meta_scrub.value(dict(corpus.meta))
+        provenance = meta_scrub.value([dict(p) for p in corpus.provenance])
+        scrub = _Scrubber(self, used_idx, id_map, path_map)
         tables = {name: scrub.frame(df) for name, df in corpus.tables.items()}
+        alarm = self._alarm(table, linked, texts_count=len(keys)) if cfg.alarm else None
         fingerprint = turns_fingerprint(turns)
         summary = {
             "replacements": int(sum(counts_label.values())),
@@ -606,6 +673,9 @@ class _Study:
             "participants_coded": len(self.participant_code),
             "interviewers_coded": len({e["code"] for e in self.ents.items if e.get("role") == "interviewer" and e.get("code")}),
             "identifiers_changed": len(id_map) + len(src_map),
+            "interview_ids": cfg.interview_ids,
+            "turns_with_person_replaced": alarm["turns_with_person"] if alarm else None,
+            "distinct_person_strings": alarm["distinct"] if alarm else None,
             "embeddings_dropped": corpus.embeddings is not None and embeddings is None,
             "key_fingerprint": fingerprint[:16],
             "options": cfg.summary(),
@@ -613,7 +683,7 @@ class _Study:
         meta["anonymisation"] = summary
         params = dict(cfg.summary())
         params["replacements"] = summary["replacements"]
-        new_corpus = corpus.with_step(
+        new_corpus = corpus.replace(provenance=provenance).with_step(
             "anonymise", params, turns=turns, participants=participants, segments=segments,
             embeddings=embeddings, tables=tables, meta=meta,
         )
@@ -633,8 +703,104 @@ class _Study:
             "sources": {v: k for k, v in src_map.items()},
             "segments": seg_state, "participants": part_state,
             "meta": _json_safe({k: v for k, v in corpus.meta.items()}),
+            "provenance": _json_safe(corpus.provenance),
+            "paths": {v: k for k, v in path_map.items()},
         }
         return new_corpus, Key(state)
+
+    def _identifier_maps(self, anon: Anonymiser, turns: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+        """Interview id -> code and source path -> coded file name."""
+        iids = list(pd.unique(turns["interview_id"].astype(str)))
+        sources = list(pd.unique(turns["source"].dropna().astype(str))) if "source" in turns else []
+        if self.cfg.interview_ids == "keep":
+            return self._scrub_identifiers(anon, iids), self._scrub_identifiers(anon, sources)
+        order = [i for i in self.order if i in set(iids)] + [i for i in iids if i not in set(self.order)]
+        width = max(2, len(str(len(order))))
+        id_map = {iid: f"I{k + 1:0{width}d}" for k, iid in enumerate(order)}
+        src_map: dict[str, str] = {}
+        owners_of: dict[str, list[str]] = defaultdict(list)
+        for src, iid in zip(turns["source"], turns["interview_id"].astype(str)):
+            if isinstance(src, str) and iid not in owners_of[src]:
+                owners_of[src].append(iid)
+        n_files = 0
+        for src in sources:
+            owners = owners_of[src]
+            suffix = _suffix(src)
+            if len(owners) == 1:
+                src_map[src] = f"{id_map[owners[0]]}{suffix}"
+            else:
+                n_files += 1
+                src_map[src] = f"F{n_files:02d}{suffix}"
+        return id_map, src_map
+
+    def _path_map(self, src_map: dict[str, str]) -> dict[str, str]:
+        """Every path the study's metadata names (read files, skipped files, the manifest, the
+        folder) -> a code, longest first; file names and their stems are mapped too."""
+        meta = self.corpus.meta
+        paths: dict[str, str] = dict(src_map) if self.cfg.interview_ids == "code" else {}
+        skipped = meta.get("skipped") or []
+        n = 0
+        for item in skipped if isinstance(skipped, list) else []:
+            path = item.get("path") if isinstance(item, dict) else item if isinstance(item, str) else None
+            if isinstance(path, str) and path and path not in paths:
+                n += 1
+                paths[path] = f"skipped_{n:02d}{_suffix(path)}"
+        manifest = meta.get("manifest")
+        if isinstance(manifest, dict) and isinstance(manifest.get("path"), str):
+            paths.setdefault(manifest["path"], f"manifest{_suffix(manifest['path'])}")
+        for step in self.corpus.provenance:
+            params = step.get("params") or {}
+            for k in ("path", "folder", "source"):
+                if isinstance(params.get(k), str) and params[k] and params[k] not in paths:
+                    paths[params[k]] = "study" + (_suffix(params[k]) if _suffix(params[k]) else "")
+        if self.cfg.interview_ids != "code":
+            return paths
+        out = dict(paths)
+        for old, new in paths.items():
+            base, new_base = _basename(old), _basename(new)
+            if base and base not in out and len(base) >= 3:
+                out[base] = new_base
+            stem, new_stem = _stem(base), _stem(new_base)
+            if stem and stem not in out and len(stem) >= 4 and not stem.isdigit():
+                out[stem] = new_stem
+        return out
+
+    def _alarm(self, table: pd.DataFrame, linked: list[int], texts_count: int) -> dict[str, Any]:
+        """Warn when far more is taken for names than interviews hold."""
+        import warnings
+
+        from cxinsight.errors import CxInsightWarning
+
+        people = table[table["label"] == "PERSON"]
+        turns_with = int(people[["interview_id", "turn"]].drop_duplicates().shape[0])
+        distinct = int(people["text"].map(fold).nunique()) if len(people) else 0
+        share = turns_with / max(texts_count, 1)
+        n_interviews = max(1, len(self.order))
+        info = {"turns_with_person": turns_with, "distinct": distinct}
+        if texts_count < 20 or not (share > 0.15 or distinct > max(25, 8 * n_interviews)):
+            return info
+        # only strings met in several interviews are shown: they are the study's words, not one
+        # participant's name (names seen in one or two interviews stay out of the log)
+        spread = people.assign(_f=people["text"].map(fold)).groupby("_f").agg(
+            n=("text", "size"), interviews=("interview_id", "nunique"), shown=("text", "first"))
+        spread = spread[(spread["interviews"] >= 3) & ~spread.index.isin(list(self.ents.variant_index))]
+        top = spread.sort_values("n", ascending=False).head(10)
+        listed = ", ".join(f"{r.shown!r} ({r.n} times, {r.interviews} interviews)" for r in top.itertuples())
+        call = "Anonymiser(allow_list=[" + ", ".join(repr(x) for x in top["shown"]) + "])" if len(top) else \
+            "Anonymiser(allow_list=[...])"
+        warnings.warn(
+            f"anonymise: {turns_with} of {texts_count} turns ({share:.0%}) had a person name replaced "
+            f"and {distinct} distinct strings were taken for names: far more than interviews hold, "
+            "so ordinary words are probably being replaced. "
+            + (f"Most replaced strings met in 3 or more interviews: {listed}. " if listed else "")
+            + f"If they are not people, keep them with {call}; for surveys and other "
+            "already-anonymous material use Anonymiser(names='strong') (or "
+            "analyse(anonymise_options={'names': 'strong'})). Review the rest with anon.review(corpus).",
+            CxInsightWarning,
+            stacklevel=4,
+        )
+        info["alarm"] = True
+        return info
 
     def _scrub_identifiers(self, anon: Anonymiser, values) -> dict[str, str]:
         matcher = self.ents.matcher([i for i, e in enumerate(self.ents.items) if e["label"] == "PERSON" and not e.get("internal")])
@@ -766,12 +932,38 @@ class _Study:
         return splice(value, edits)
 
 
+#: metadata keys whose values are the tool's own words (formats, roles, reasons, counts):
+#: only paths inside them are replaced
+_META_PLAIN_KEYS = frozenset({
+    "format", "role", "role_from", "encoding", "reason", "kind", "columns", "key", "step",
+    "versions", "time", "status", "flag", "flags", "red_flags", "warning", "warnings", "message",
+    "detail", "question", "type", "label", "unit", "encoding_confidence", "how",
+})
+
+
+def _suffix(path: str) -> str:
+    base = _basename(path)
+    m = re.search(r"(\.[A-Za-z0-9]{1,5})$", base)
+    return m.group(1).lower() if m and m.start() > 0 else ""
+
+
+def _basename(path: str) -> str:
+    return re.split(r"[\\/]", str(path).rstrip("/\\"))[-1]
+
+
+def _stem(base: str) -> str:
+    suffix = _suffix(base)
+    return base[: -len(suffix)] if suffix else base
+
+
 class _Scrubber:
     """Replace every known original string in free values (meta, result tables)."""
 
-    def __init__(self, study: _Study, indices, id_map, src_map) -> None:
+    def __init__(self, study: _Study, indices, id_map, src_map, paths_only_keys: frozenset[str] = frozenset()) -> None:
         self.study = study
+        self.paths_only_keys = paths_only_keys
         self.id_map = {**src_map, **id_map}
+        self._ordered = sorted(self.id_map.items(), key=lambda kv: len(kv[0]), reverse=True)
         items = study.ents.items
         idx = [i for i in (range(len(items)) if indices is None else indices)
                if not items[i].get("internal") and "pseudonym" in items[i]]
@@ -794,23 +986,36 @@ class _Scrubber:
             i = self.lookup.get(fold(s[d.start:d.end]))
             if i is not None:
                 edits.append((d.start, d.end, self.study._replacement(i, s[d.start:d.end])))
-        out = splice(s, edits)
-        for old, new in self.id_map.items():
-            out = out.replace(old, new)
-        return out
+        return self.paths(splice(s, edits))
 
-    def value(self, v: Any) -> Any:
+    def paths(self, s: str) -> str:
+        """Replace ids, paths, file names and their stems (whole words) by their codes."""
+        if s in self.id_map:
+            return self.id_map[s]
+        for old, new in self._ordered:
+            if old in s:
+                s = re.sub(r"(?<![A-Za-z0-9])" + re.escape(old) + r"(?![A-Za-z0-9])", lambda _m, n=new: n, s)
+        return s
+
+    def value(self, v: Any, plain: bool = False) -> Any:
         if isinstance(v, str):
-            return self.text(v)
+            return self.paths(v) if plain else self.text(v)
         if isinstance(v, dict):
             if "alias" in v and "merged_into" in v and "interview_id" in v:
                 # a speaker merge record: both labels become the speaker's code
                 iid = str(v["interview_id"])
                 code = self.study.speaker_code.get((iid, str(v["merged_into"])), "speaker")
                 return {**{k: self.value(x) for k, x in v.items()}, "alias": code, "merged_into": code}
-            return {k: self.value(x) for k, x in v.items()}
+            if "speaker" in v and "interview_id" in v and isinstance(v["speaker"], str):
+                iid = str(v["interview_id"])
+                code = self.study.speaker_code.get((iid, v["speaker"]))
+                if code is not None:
+                    return {**{k: self.value(x, k in self.paths_only_keys) for k, x in v.items()}, "speaker": code}
+            return {k: self.value(x, plain or k in self.paths_only_keys) for k, x in v.items()}
         if isinstance(v, (list, tuple)):
-            return [self.value(x) for x in v]
+            return [self.value(x, plain) for x in v]
+        if isinstance(v, pd.DataFrame):
+            return self.frame(v)
         return v
 
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:

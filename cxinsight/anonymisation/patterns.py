@@ -49,6 +49,17 @@ def find_urls(text: str) -> list[Detection]:
 
 
 # ----------------------------------------------------------------------------- phones
+#: an ISO date or a day-month-year date is a date, never a phone number
+_DATE_LIKE = re.compile(
+    r"(?:19|20)\d\d[-_/.]\d{1,2}[-_/.]\d{1,2}(?:[T _]\d{1,2}[:.]?\d{2}(?:[:.]?\d{2})?)?"
+    r"|\d{1,2}[-_/.]\d{1,2}[-_/.](?:19|20)\d\d|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+)
+
+
+def _looks_like_date(raw: str) -> bool:
+    return _DATE_LIKE.fullmatch(raw.strip("()[] ")) is not None
+
+
 _PHONE_HINT = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
 
 
@@ -67,7 +78,7 @@ def find_phones(text: str, regions: Sequence[str] = ("GB", "IE", "US")) -> list[
     for region in regions:
         for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
             digits = re.sub(r"\D", "", match.raw_string)
-            if len(digits) < 7:
+            if len(digits) < 7 or _looks_like_date(match.raw_string):
                 continue
             valid = phonenumbers.is_valid_number(match.number)
             score = 0.9 if valid else 0.75
@@ -318,4 +329,94 @@ def find_dates(text: str) -> list[Detection]:
         if g[:3].lower() == "may" and not g.startswith("May"):
             continue
         out.append(Detection(m.start(), m.end(), "DATE", 0.7, "date"))
+    return out
+
+
+# ----------------------------------------------------------------------------- handles, user names
+_HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])(?!\.[A-Za-z]{2,})")
+#: lower-case letters with two or more digits: "cminh730", "jsmith_82", "anna.k99"
+_USERNAME = re.compile(r"(?<![\w@./-])([a-z][a-z._]{2,20}?)[._]?(\d{2,6})(?![\w@/-]|\.[a-z])")
+_USERNAME_CUE = re.compile(
+    r"\b(?:user\s?name|user\s?id|handle|login|log-in|account(?:\s+name)?|gamertag|screen\s?name|"
+    r"twitter|instagram|insta|tiktok|github|discord|slack|skype)\s*(?:is|was|:|=|-)?\s*"
+    r"([A-Za-z][\w.]{2,30}\w)",
+    re.IGNORECASE,
+)
+
+
+def find_handles(text: str, vocabulary: frozenset[str] = frozenset()) -> list[Detection]:
+    """Social-media handles (``@user``) and user names (``cminh730``, "my username is jdoe").
+
+    A lower-case word followed by digits is a user name unless the word is in ``vocabulary``
+    (product and version names such as ``python38``, ``win10``, ``mp3`` stay).
+    """
+    out = []
+    if "@" in text:
+        for m in _HANDLE.finditer(text):
+            out.append(Detection(m.start(), m.end(), "USERNAME", 0.9, "handle"))
+    for m in _USERNAME.finditer(text):
+        stem = m.group(1).strip("._")
+        if stem in vocabulary or len(stem) < 3 or stem.rstrip("v") in vocabulary:
+            continue
+        out.append(Detection(m.start(), m.end(), "USERNAME", 0.7, "username"))
+    lower_hint = text.lower()
+    if any(w in lower_hint for w in ("user", "handle", "login", "log-in", "account", "tag", "name", "twitter",
+                                     "insta", "tiktok", "github", "discord", "slack", "skype")):
+        for m in _USERNAME_CUE.finditer(text):
+            value = m.group(1)
+            if value.lower() in vocabulary or value.lower() in ("is", "was", "the", "my", "your"):
+                continue
+            out.append(Detection(m.start(1), m.end(1), "USERNAME", 0.8, "username"))
+    return out
+
+
+# ----------------------------------------------------------------------------- birth dates, ages
+_YEAR = r"(?:19|20)\d\d"
+_DATE_TEXT = (
+    r"(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?(?:,?\s+{_YEAR})?"
+    rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+{_YEAR})?"
+    rf"|(?:{_MONTHS})\.?\s+{_YEAR}|{_YEAR})"
+)
+_BIRTH = re.compile(
+    r"\b(?:born(?:\s+(?:on|in))?(?:\s+the)?|date\s+of\s+birth|d\.?o\.?b\.?|birth\s?day|birth\s+date)"
+    rf"(?:\s+(?:is|was|:|-|=|of))?[\s:]*(?:the\s+)?({_DATE_TEXT})\b",
+    re.IGNORECASE,
+)
+_AGE = re.compile(
+    r"\b(?:(?:i'?m|i\s+am|he'?s|she'?s|they'?re|aged?|turned|turning|was|is)\s+(\d{1,3})(?=\s*(?:years?|yrs?|y/?o|,|\.|$|\s+(?:in|on|when|since|and|now)\b))"
+    r"|(\d{1,3})(?:[-\s]years?[-\s]old|\s?y/?o)\b)",
+    re.IGNORECASE,
+)
+_ANY_DATE = re.compile(rf"\b{_DATE_TEXT}\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def find_birth_dates(text: str) -> list[Detection]:
+    """Dates of birth ("born on 12 March 1984", "DOB: 12/03/1984", "born in 1979") and ages
+    mentioned in a sentence that also holds a date or a year ("I was 34 in March 2019"): together
+    they give the date of birth away."""
+    out = []
+    low = text.lower()
+    if "born" in low or "birth" in low or "dob" in low or "d.o.b" in low:
+        for m in _BIRTH.finditer(text):
+            g = m.group(1)
+            if g[:3].lower() == "may" and not g.startswith("May"):
+                continue
+            out.append(Detection(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.9, "birth_date"))
+    if any(c.isdigit() for c in text):
+        for s in _SENTENCE.finditer(text):
+            sentence = s.group()
+            ages = [(m.start(1) if m.group(1) else m.start(2), m.end(1) if m.group(1) else m.end(2))
+                    for m in _AGE.finditer(sentence)]
+            ages = [(a, b) for a, b in ages if 0 < int(sentence[a:b]) < 120]
+            if not ages:
+                continue
+            dates = [d for d in _ANY_DATE.finditer(sentence)
+                     if not any(a < d.end() and d.start() < b for a, b in ages)]
+            if dates:
+                base = s.start()
+                out += [Detection(base + a, base + b, "AGE", 0.8, "age_with_date") for a, b in ages]
+                out += [Detection(base + d.start(), base + d.end(), "DATE_OF_BIRTH", 0.75, "age_with_date")
+                        for d in dates]
     return out
