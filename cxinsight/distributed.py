@@ -136,8 +136,10 @@ def partition_interviews(turns: pd.DataFrame, n_parts: int | None = None,
     target = len(ids) / n_parts
     parts: list[list[str]] = [[]]
     filled = 0
-    for iid in order:
-        if parts[-1] and filled >= target * len(parts) and len(parts) < n_parts:
+    for i, iid in enumerate(order):
+        left = len(order) - i  # interviews not yet placed, this one included
+        if parts[-1] and len(parts) < n_parts and (
+                filled >= target * len(parts) or left <= n_parts - len(parts)):
             parts.append([])
         parts[-1].append(iid)
         filled += int(sizes[iid])

@@ -1,0 +1,114 @@
+"""The Dask engine: ``analyse(engine="dask")`` gives the single-process result."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SAMPLE_DIR as SAMPLE
+
+import cxinsight as cx
+from cxinsight import distributed as D
+from cxinsight.step_table import Context, step
+
+distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def small_study(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("small_study")
+    for name in ("int01.txt", "int05.md"):
+        shutil.copy(SAMPLE / name, folder / name)
+    return folder
+
+
+# ---------------------------------------------------------------- options, before any work
+def test_unknown_engine_is_refused():
+    with pytest.raises(cx.OptionError, match=r"engine='spark'.*'local', 'dask'"):
+        cx.analyse(SAMPLE, engine="spark")
+
+
+def test_scheduler_needs_the_dask_engine():
+    with pytest.raises(cx.OptionError, match="engine='dask'"):
+        cx.analyse(SAMPLE, scheduler="tcp://127.0.0.1:8786")
+
+
+def test_bad_scheduler_and_partitions():
+    with pytest.raises(cx.OptionError, match="scheduler=3"):
+        D.engine_for("dask", 3)
+    with pytest.raises(cx.OptionError, match="partitions=0"):
+        D.engine_for("dask", None, partitions=0)
+
+
+def test_missing_dask_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"cxinsight\[dask\]"):
+        D.engine_for("dask")
+
+
+def test_local_engine_starts_no_cluster():
+    engine = D.engine_for("local")
+    assert engine.info == {"engine": "local"}
+    engine.close()
+
+
+# ---------------------------------------------------------------- partitions
+def test_partitions_keep_interviews_whole():
+    turns = pd.DataFrame({"interview_id": list("aaabbbbbccddddde") + ["f"] * 9})
+    parts = D.partition_interviews(turns, 3)
+    assert [iid for part in parts for iid in part] == list("abcdef")  # order, each once
+    assert len(parts) == 3 and all(parts)
+    assert D.partition_interviews(turns, 50) == [[i] for i in "abcdef"]  # at most one each
+    assert D.partition_interviews(turns, 1) == [list("abcdef")]
+
+
+def test_meta_counts_add_up():
+    merged = D._merge_values([{"segments": 3, "kinds": {"a": 1}, "model": "m"},
+                              {"segments": 4, "kinds": {"a": 2, "b": 1}, "model": "m"}])
+    assert merged == {"segments": 7, "kinds": {"a": 3, "b": 1}, "model": "m"}
+
+
+# ---------------------------------------------------------------- equality with one process
+def test_dask_embedding_computes_the_same_vectors(client, sample_corpus):
+    corpus = sample_corpus.replace(segments=sample_corpus.segments.head(40))
+    engine = D.DaskEngine(client, partitions=2)
+    opts = {"cache": False}
+    remote, _ = engine.execute(step("embed"), corpus, opts, Context())
+    local = cx.embed(corpus, cache=False)
+    assert engine.info["steps_on_workers"] == ["embed"]
+    assert remote.embeddings.shape == (40, local.embeddings.shape[1])
+    assert np.array_equal(remote.embeddings, local.embeddings)
+    assert remote.provenance[-1]["params"] == local.provenance[-1]["params"]
+
+
+def test_dask_run_equals_single_process_run(client, small_study):
+    local = cx.analyse(small_study, seed=3)
+    dask = cx.analyse(small_study, seed=3, engine="dask", scheduler=client)
+    info = dask.meta["pipeline"]["engine"]
+    assert info["steps_on_workers"] == ["segment", "embed", "emotions"]
+    assert info["partitions"] == 2 and info["workers"] == 2
+    # same segments, pseudonyms, emotions, themes and stages, row by row
+    pd.testing.assert_frame_equal(local.segments, dask.segments)
+    assert np.array_equal(local.embeddings, dask.embeddings)
+    assert dask.segments["theme"].nunique() > 1 and dask.segments["stage"].notna().any()
+    # the same study-wide tables: themes, curves, insights
+    assert set(local.tables) == set(dask.tables) and "insights" in dask.tables
+    for name in local.tables:
+        pd.testing.assert_frame_equal(local.tables[name], dask.tables[name], obj=name)
+    for key in ("segmentation", "emotions", "stages", "themes", "anonymisation"):
+        assert local.meta.get(key) == dask.meta.get(key), key
+    assert [p["step"] for p in local.provenance] == [p["step"] for p in dask.provenance]
+    assert local.meta["pipeline"]["engine"] == {"engine": "local"}
+    assert client.status == "running"  # a client given by the caller is left open
