@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "study does not seem to follow the journey map.")
     p.add_argument("--no-xlsx", action="store_true", help="Skip the Excel workbook export.")
     p.add_argument("--quiet", action="store_true", help="No progress bar.")
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="Where the per-segment steps run: this process (default) or a Dask "
+                        "cluster (needs `pip install \"cxinsight[dask]\"`); same results.")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="With --engine dask: a Dask scheduler address such as "
+                        "tcp://10.0.0.5:8786 (default: a local cluster on this machine).")
 
     p = sub.add_parser("read", help="Read transcripts and print a summary per interview.",
                        description="Read transcripts and print the corpus summary (formats, "
@@ -161,7 +167,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         path, manifest=args.manifest, journey=args.journey, codebook=args.codebook,
         anonymise=not args.no_anonymise, seed=args.seed, key_path=args.key,
         out=out, overwrite=args.overwrite, xlsx=not args.no_xlsx,
-        progress=not args.quiet, **options,
+        progress=not args.quiet, engine=args.engine, scheduler=args.scheduler, **options,
     )
     secs = time.perf_counter() - t0
     print(corpus)
