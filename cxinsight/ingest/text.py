@@ -39,7 +39,13 @@ from cxinsight.ingest.base import (
     split_label,
     tidy_label,
 )
-from cxinsight.ingest.roles import NOT_SPEAKERS, SENTENCE_STARTERS, accept_label, role_from_label
+from cxinsight.ingest.roles import (
+    GENERIC_LABEL,
+    NOT_SPEAKERS,
+    SENTENCE_STARTERS,
+    accept_label,
+    role_from_label,
+)
 
 __all__ = ["parse_text"]
 
@@ -49,6 +55,7 @@ _TIME_ONLY = re.compile(TIME + r"\Z")
 _OTTER_FOOTER = re.compile(r"transcribed by https?://otter\.ai", re.IGNORECASE)
 _MD_RULES = frozenset({"---", "***", "___", "- - -", "* * *"})
 _SOFT_BOLD = re.compile(r"(\*\*|__)([^*_\n]{1,45}?)\1\s+(\S.*)\Z")
+_BRACKET_THEN_TIME = re.compile(r"\[[^\[\]\n]{1,45}\]\s*[\[(]?\s*\d{1,2}:\d{2}")
 _SOFT_BRACKET = re.compile(r"\[([^\[\]\n]{1,45})\]\s+(\S.*)\Z")
 #: bracketed words that annotate a recording, never a speaker
 _ANNOTATIONS = frozenset(
@@ -73,7 +80,7 @@ def _soft_label(rest: str) -> tuple[str, str, bool] | None:
 def _soft_ok(label: str, count: int) -> bool:
     words = label.split()
     return (
-        count >= 2
+        (count >= 2 or GENERIC_LABEL.fullmatch(label) is not None)
         and 0 < len(words) <= 4
         and looks_like_name(label)
         and label[0].isalpha()
@@ -194,7 +201,10 @@ def parse_text(
                 header_counts[hdr[0]] += 1
                 kinds.append(("header", hdr[0], hdr[1], s))
                 continue
-        if rest[:1] in "*_[" and (soft := _soft_label(rest)) is not None:
+        if rest[:1] in "*_[" and (soft := _soft_label(rest)) is not None and (
+            soft[2] or _BRACKET_THEN_TIME.match(s) or GENERIC_LABEL.fullmatch(soft[0])
+        ):
+            # "[Company X] said ..." (a redaction) is text; "[Speaker 1] [00:17] ..." a label
             soft_counts[soft[0]] += 1
             soft_ts = ts if ts is not None else (first_br[1] if first_br is not None else None)
             kinds.append(("soft", soft[0], soft[1], soft_ts, rest, soft[2]))
