@@ -1,4 +1,5 @@
-"""Fuzzing the text, VTT and SRT readers: any input gives a Corpus or a TranscriptFormatError."""
+"""Fuzzing every reader (text, VTT, SRT, CSV/survey, JSON, DOCX): any input gives a Corpus or a
+TranscriptFormatError."""
 
 from __future__ import annotations
 
@@ -80,3 +81,110 @@ def test_srt_reader_fuzz(text):
 @given(st.binary(max_size=300), st.sampled_from([".txt", ".vtt", ".srt", ".md"]))
 def test_arbitrary_bytes(data, suffix):
     _check(data, suffix)
+
+
+# ---------------------------------------------------------------------------- tables, JSON, DOCX
+_CELL = st.one_of(
+    st.sampled_from(["", " ", "9", "10", "3.5", "Family", "Solo", "2024-03-01 10:00", "N/A", "yes",
+                     "version control", "The box was late, again.", "=1+1", "\u00a0", "https://x.org",
+                     "Interviewer", "Jane Doe", "?", "\n", '"', ","]),
+    st.text(max_size=15),
+)
+_NAMES = st.one_of(
+    st.sampled_from(["id", "ResponseId", "Respondent ID", "interview_id", "speaker", "text", "NPS",
+                     "Status", "What did you like?", "Comments", "How\u00a0likely?", ""]),
+    st.text(max_size=10),
+)
+
+
+def _check_path(p: Path, **kw) -> None:
+    data = p.read_bytes()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            corpus = cx.read(p, **kw)
+    except TranscriptFormatError:
+        return
+    assert isinstance(corpus, cx.Corpus)
+    assert len(corpus.turns) >= 1
+    assert corpus.turns["text"].str.len().gt(0).all()
+    assert set(corpus.turns["role"]) <= {"interviewer", "participant", "unknown"}
+    assert "files" in corpus.tables
+    assert p.read_bytes() == data
+
+
+_SMALL = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_SMALL
+@given(st.lists(_NAMES, min_size=1, max_size=5), st.lists(st.lists(_CELL, max_size=6), max_size=8),
+       st.sampled_from([None, "survey"]))
+def test_csv_and_survey_reader_fuzz(header, rows, fmt):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    for r in rows:  # ragged on purpose
+        w.writerow(r)
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "fuzz.csv"
+        p.write_text(buf.getvalue(), encoding="utf-8", errors="surrogatepass")
+        _check_path(p, format=fmt) if fmt else _check_path(p)
+
+
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), _CELL,
+              st.sampled_from(["speaker", "role", "text", "content", "messages"])),
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=5),
+        st.dictionaries(st.sampled_from(["speaker", "role", "text", "content", "messages", "id", "start",
+                                         "from", "name", "turns", "x"]), kids, max_size=5),
+    ),
+    max_leaves=25,
+)
+
+
+@_SMALL
+@given(_JSON, st.booleans())
+def test_json_reader_fuzz(value, as_lines):
+    import json
+
+    with tempfile.TemporaryDirectory() as d:
+        if as_lines and isinstance(value, list):
+            p = Path(d) / "fuzz.jsonl"
+            p.write_text("\n".join(json.dumps(v) for v in value))
+        else:
+            p = Path(d) / "fuzz.json"
+            p.write_text(json.dumps(value))
+        _check_path(p)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_text, min_size=1, max_size=8), st.integers(0, 3))
+def test_docx_reader_fuzz(paragraphs, damage):
+    import zipfile
+
+    import docx
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "fuzz.docx"
+        doc = docx.Document()
+        for para in paragraphs:
+            clean = "".join(ch for ch in para if ch in "\t\n" or (ord(ch) >= 32 and not 0xD800 <= ord(ch) <= 0xDFFF))
+            doc.add_paragraph(clean)
+        doc.save(p)
+        if damage:
+            with zipfile.ZipFile(p) as zf:
+                parts = {n: zf.read(n) for n in zf.namelist()}
+            if damage == 1:  # a root element that is not w:document
+                parts["word/document.xml"] = parts["word/document.xml"].replace(b"w:document", b"w:documentX")
+            elif damage == 2:  # truncated XML
+                parts["word/document.xml"] = parts["word/document.xml"][:200]
+            else:  # document part missing
+                parts.pop("word/document.xml")
+            with zipfile.ZipFile(p, "w") as zf:
+                for n, b in parts.items():
+                    zf.writestr(n, b)
+        _check_path(p)
