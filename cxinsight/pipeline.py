@@ -127,26 +127,33 @@ class _WarningLog:
     """Every warning of a run, one line each, pseudonymised when the study is."""
 
     def __init__(self) -> None:
-        self.lines: list[tuple[type[Warning], str]] = []
+        self.lines: list[tuple[type[Warning], str, bool]] = []
 
     @staticmethod
-    def _ours(w: warnings.WarningMessage) -> bool:
-        return issubclass(w.category, CxInsightWarning) or "cxinsight" in str(w.filename)
+    def ours(w: warnings.WarningMessage) -> bool:
+        """Raised by cxinsight (third-party warnings are re-issued but not stored)."""
+        return issubclass(w.category, CxInsightWarning) or \
+            f"{os.sep}cxinsight{os.sep}" in str(w.filename)
 
     def add(self, caught: list[warnings.WarningMessage], transform=None) -> None:
         for w in caught:
             line = _one_line(w.message)
             if transform is not None:
                 line = transform(line)
-            if (w.category, line) not in self.lines:
-                self.lines.append((w.category, line))
+            item = (w.category, line, self.ours(w))
+            if item not in self.lines:
+                self.lines.append(item)
 
-    def stored(self) -> list[str]:
-        return [line for cat, line in self.lines
-                if issubclass(cat, (CxInsightWarning, UserWarning, RuntimeWarning))]
+    def stored(self, previous: list[str]) -> list[str]:
+        """``previous`` (of a corpus being continued) followed by this run's own warnings."""
+        out = list(previous)
+        for _, line, ours in self.lines:
+            if ours and line not in out:
+                out.append(line)
+        return out
 
     def reissue(self) -> None:
-        for cat, line in self.lines:
+        for cat, line, _ in self.lines:
             warnings.warn(line, cat, stacklevel=3)
 
 
@@ -451,6 +458,7 @@ def analyse(
     staging = folder.open() if folder is not None else None
 
     log = _WarningLog()
+    previous = list(path_or_corpus.meta.get("warnings", [])) if isinstance(path_or_corpus, Corpus) else []
     ctx = Context(seed=seed, journey=journey, codebook=codebook, manifest=manifest,
                   force_stages=force_stages)
     given = path_or_corpus if isinstance(path_or_corpus, Corpus) else None
@@ -477,6 +485,9 @@ def analyse(
                         skipped[s.name] = f"needs segments columns {sorted(need - cols)}"
                         bar.done(s)
                         continue
+                    if s.name in JOURNEY_STEPS and journey_info is None:
+                        corpus = _force_journey(corpus) if force_stages else corpus
+                        journey_info = _journey_not_applicable(corpus, force_stages)
                     if s.name in JOURNEY_STEPS and journey_info is not None:
                         skipped[s.name] = "journey not applicable"
                         bar.done(s)
@@ -495,7 +506,7 @@ def analyse(
                     n_raw = len(caught)
                     raw = list(caught)
                     log_meta = dict(corpus.meta)
-                    log_meta["warnings"] = [_one_line(w.message) for w in raw]
+                    log_meta["warnings"] = previous + [_one_line(w.message) for w in raw]
                     corpus = corpus.replace(meta=log_meta)  # scrubbed by the anonymiser
                 corpus, extra = runner.execute(s, corpus if corpus is not None else Path(path_or_corpus),
                                         opts_of[s.name] or {}, ctx)
@@ -506,14 +517,13 @@ def analyse(
                         "formats are .txt, .md, .vtt, .srt, .docx, .csv, .xlsx.", path_or_corpus)
                 if s.name == "anonymise":
                     key = extra
-                    scrubbed = list(corpus.meta.get("warnings", []))
+                    every = list(corpus.meta.get("warnings", []))
+                    previous, scrubbed = every[:len(previous)], every[len(previous):]
                     during = caught[n_raw:]
                     for w, line in zip(raw, scrubbed):
                         log.add([warnings.WarningMessage(line, w.category, w.filename, w.lineno)])
                     log.add(during, transform=lambda line, k=key: _pseudonymise_line(line, k))
                     anonymised_at = len(caught)
-                if s.name == "stages":
-                    journey_info = _journey_not_applicable(corpus, force_stages)
                 bar.done(s)
             if journey_info is not None:
                 warnings.warn(journey_info["message"], CxInsightWarning, stacklevel=2)
@@ -535,7 +545,7 @@ def analyse(
     else:
         log.add(caught)  # not pseudonymised: the data was declared anonymous
     meta = dict(corpus.meta)
-    meta["warnings"] = log.stored()
+    meta["warnings"] = log.stored(previous)
     meta["pipeline"] = {
         "timings_s": timings,
         "skipped_steps": sorted(skipped),
@@ -569,6 +579,16 @@ def analyse(
     if return_key:
         return corpus, key
     return corpus
+
+
+def _force_journey(corpus: Corpus) -> Corpus:
+    """Mark a journey judged not applicable as applied anyway (``stages=True``, ``journey=``)."""
+    info = corpus.meta.get("journey")
+    if not isinstance(info, Mapping) or info.get("applicable", True) is not False:
+        return corpus
+    meta = dict(corpus.meta)
+    meta["journey"] = {**info, "applicable": True, "forced": True}
+    return corpus.replace(meta=meta)
 
 
 def _journey_not_applicable(corpus: Corpus, forced: bool) -> dict[str, Any] | None:

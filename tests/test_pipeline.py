@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 from cx_constructed import make_study
@@ -52,6 +54,69 @@ def test_seed_reaches_the_synthesis():
     b = cx.analyse(make_study(), anonymise=False, seed=1, curve=False, moments=False)
     pd.testing.assert_frame_equal(a.tables["insights"], b.tables["insights"])
     assert a.provenance[-2]["params"]["seed"] == 1 and a.provenance[-1]["params"]["seed"] == 1
+
+
+def test_journey_steps_skipped_when_the_journey_does_not_apply():
+    study = make_study()
+    meta = {**study.meta, "journey": {"applicable": False, "evidence": {"stage_share": 0.1},
+                                      "reason": "only 10% of participant speech has a stage"}}
+    study = study.replace(meta=meta)
+    with pytest.warns(cx.CxInsightWarning, match=r"Journey steps skipped .*only 10% of participant"):
+        out = cx.analyse(study, anonymise=False)
+    assert not {"journey_curve", "moments", "opportunities"} & set(out.tables)
+    assert "insights" in out.tables
+    info = out.meta["pipeline"]["journey"]
+    assert info["applicable"] is False and "only 10%" in info["reason"]
+    assert any("Journey steps skipped" in w for w in out.meta["warnings"])
+    forced = cx.analyse(study, anonymise=False, stages=True)
+    assert {"journey_curve", "moments", "opportunities"} <= set(forced.tables)
+    assert "journey" not in forced.meta["pipeline"]
+
+
+def test_warnings_from_raw_transcripts_are_pseudonymised(tmp_path):
+    (tmp_path / "int01.txt").write_text(
+        "Interviewer: How was the box, Jane?\nJane Doe: It came late and I was not happy.\n"
+        "Interviewer: Thanks.\n", "utf-8")
+    (tmp_path / "int02.txt").write_text("Interviewer: Hi.\nBob Stone: The app is lovely.\n", "utf-8")
+    (tmp_path / "notes Jane Doe.pdf").write_bytes(b"%PDF-1.4")
+    later = {s: False for s in ("embed", "emotions", "themes", "stages", "curve", "moments",
+                                "insights", "opportunities")}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = cx.analyse(tmp_path, **later)
+    shown = [str(w.message) for w in caught]
+    stored = out.meta["warnings"]
+    assert any("skipped" in line for line in stored), stored
+    for line in shown + stored:
+        assert "Jane" not in line and "Doe" not in line, line
+        assert "held back" not in line
+    assert all("\n" not in line for line in stored)
+
+
+def test_outputs_are_atomic_and_the_key_goes_with_them(tmp_path, monkeypatch):
+    out, key = tmp_path / "out", tmp_path / "keys" / "study.key"
+    key.parent.mkdir()
+    study = make_study()
+    corpus = cx.analyse(study, out=out, key_path=key)
+    assert (out / "report.html").exists() and (out / "corpus" / "corpus.json").exists()
+    assert key.exists() and cx.Corpus.load(out / "corpus").steps == corpus.steps
+    assert not list(tmp_path.glob(".out.*"))
+    # a non-empty --out is refused before any work, and kept as it was
+    with pytest.raises(cx.OutputError, match="overwrite"):
+        cx.analyse(study, out=out, key_path=tmp_path / "keys" / "k2.key")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    # a run that fails while writing leaves the previous output whole and no key
+    import cxinsight.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "write_results", broken)
+    k3 = tmp_path / "keys" / "k3.key"
+    with pytest.raises(OSError, match="No space"):
+        cx.analyse(study, out=out, overwrite=True, key_path=k3)
+    assert not k3.exists() and sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert not list(tmp_path.glob(".out.*")), "temporary folder or lock left behind"
 
 
 def test_missing_input_path(tmp_path):
