@@ -30,8 +30,8 @@ _LIST_KEYS = ("messages", "turns", "utterances", "conversation", "transcript", "
 _SPEAKER_KEYS = ("speaker", "name", "author", "from", "sender", "user", "speaker_name", "participant")
 _ROLE_KEYS = ("role", "speaker_role", "type")
 _TEXT_KEYS = ("text", "content", "message", "body", "utterance", "value", "transcript")
-_START_KEYS = ("start", "timestamp", "time", "start_time", "created_at", "ts")
-_END_KEYS = ("end", "end_time")
+_START_KEYS = ("start", "starttime", "start_time", "timestamp", "time", "created_at", "ts")
+_END_KEYS = ("end", "endtime", "end_time")
 _ID_KEYS = ("id", "conversation_id", "interview_id", "session_id", "chat_id", "title")
 
 
