@@ -155,3 +155,10 @@ def test_bad_json_is_explained(tmp_path, text, match):
     p.write_text(text)
     with pytest.raises(TranscriptFormatError, match=match):
         cx.read(p)
+
+
+def test_survey_format_on_a_mixed_folder_reads_transcripts_as_usual(tmp_path):
+    _export(tmp_path)
+    (tmp_path / "int01.txt").write_text("Interviewer: How was the box?\nParticipant: Late again.\n")
+    c = cx.read(tmp_path, format="survey")
+    assert {f["format"] for f in c.meta["files"]} == {"survey", "text"}

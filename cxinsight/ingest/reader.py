@@ -183,6 +183,10 @@ def read_file(path: str | Path, **options: Any) -> tuple[list[Document], str | N
     path = Path(path)
     suffix = path.suffix.lower()
     forced = opts["format"]
+    if forced == "survey" and EXTENSIONS.get(suffix) not in (None, "csv", "xlsx"):
+        # format="survey" on a folder applies to its tables; transcripts beside them are read as usual
+        forced = None
+        opts = {**opts, "format": None}
     family = forced or EXTENSIONS.get(suffix)
     if opts["text_columns"] is not None and family in ("csv", "xlsx", None) and suffix in (".csv", ".tsv", ".xlsx", ".xlsm"):
         family = "survey"
