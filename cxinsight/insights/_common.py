@@ -52,6 +52,8 @@ def stage_order(corpus: Corpus) -> list[str]:
             return [str(s) for s in col.cat.categories]
         present = [str(s) for s in pd.unique(col.dropna())]
     journey = corpus.meta.get("journey")
+    if isinstance(journey, dict) and isinstance(journey.get("map"), dict):
+        journey = journey["map"]  # {"applicable", "evidence", "reason", "map"} from assign_stages
     if isinstance(journey, dict) and isinstance(journey.get("stages"), list):
         names = [s["name"] if isinstance(s, dict) else str(s) for s in journey["stages"]]
         return names + sorted(set(present) - set(names))

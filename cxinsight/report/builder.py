@@ -148,7 +148,7 @@ def _at_a_glance(doc: Document, ctx: _Context) -> None:
         return
     picks: list[str] = []
     for kind in ("pain point", "delight"):
-        rows = ins[ins["type"] == kind]
+        rows = ins[ins["type"] == kind].drop_duplicates("theme")  # two themes, not one theme twice
         picks += [str(s) for s in rows["statement"].head(2)]
     cited = ins[ins["contrast_p"].astype(float) < 0.05].sort_values("contrast_p", kind="mergesort")
     picks += [str(s) for s in cited["statement"].head(1) if str(s) not in picks]
