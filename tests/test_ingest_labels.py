@@ -152,3 +152,16 @@ def test_files_table_red_flags(tmp_path):
     assert "a turn of 2,100 words" in flags and "one speaker holds 100% of words" in flags
     row = c.tables["files"].iloc[0]
     assert row["words_kept"] == row["words_raw"] and row["kept_share"] == 1.0
+
+
+def test_two_hosts_and_a_guest(tmp_path):
+    guest = "It was a long road, honestly, we started small and then the project grew and grew " * 2
+    p = tmp_path / "ep.md"
+    p.write_text(
+        f"**Host A:** Welcome! How are you?\n\n**Guest G:** {guest}\n\n**Host B:** Why did it grow?\n\n"
+        f"**Guest G:** {guest}\n\n**Host A:** Right. And then?\n\n**Guest G:** {guest}\n\n"
+        f"**Host B:** Interesting. What broke first?\n\n**Guest G:** {guest}\n\n**Host A:** Fun.\n\n"
+    )
+    c = _read(p)
+    roles = dict(zip(c.turns["speaker"], c.turns["role"]))
+    assert roles == {"Host A": "interviewer", "Host B": "interviewer", "Guest G": "participant"}

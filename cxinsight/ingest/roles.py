@@ -9,7 +9,8 @@ Roles are decided in this order, and the reason is recorded in ``meta["speakers"
    column naming the participant);
 4. once someone is known to be the interviewer, everyone else is a participant;
 5. evidence: the interviewer is the speaker who asks the questions (a clearly higher share of
-   turns with a question mark, and shorter turns);
+   turns with a question mark, and shorter turns); with three or more speakers, several
+   interviewers (two hosts) are found when the askers and the answerers separate clearly;
 6. across files (in :func:`cxinsight.read`): a speaker found to be the interviewer in another
    file of the study, or the one named speaker present in most interviews, is the interviewer;
 7. when nothing decides, no speaker is dropped: every speaker who is not the interviewer counts
@@ -268,6 +269,17 @@ def assign_roles(
     if "participant" in known and len(rest) == 1 and _asks_more(stats, rest[0]):
         out[rest[0]] = ("interviewer", "evidence")
         return out
+    if not known:
+        split = _asker_split(stats, rest)
+        if split is not None:
+            askers, answerers = split
+            for s in askers:
+                out[s] = ("interviewer", "evidence")
+            for s in answerers:
+                out[s] = ("participant", "evidence")
+            for s in rest:
+                out.setdefault(s, ("unknown", "none"))
+            return out
     for s in rest:
         out[s] = ("unknown", "none")
     return out
@@ -294,6 +306,22 @@ def _question_asker(stats: Mapping[str, dict[str, float]], among: Sequence[str])
     if _mean_words(stats[top]) > 1.5 * max(_mean_words(stats[s]) for s in others):
         return None
     return top
+
+
+def _asker_split(stats: Mapping[str, dict[str, float]], among: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """Several interviewers (two podcast hosts, a pair of researchers): with three or more
+    speakers, those who ask (a question in at least a quarter of their turns) and speak
+    briefly, against those who rarely ask (under a fifth) and speak at length."""
+    speakers = [s for s in among if s != "unknown" and stats[s]["turns"] >= 2]
+    if len(speakers) < 3:
+        return None
+    askers = [s for s in speakers if _qratio(stats[s]) >= 0.25]
+    answerers = [s for s in speakers if _qratio(stats[s]) < 0.2]
+    if not askers or not answerers or len(askers) + len(answerers) != len(speakers):
+        return None
+    if max(_mean_words(stats[s]) for s in askers) > 0.6 * min(_mean_words(stats[s]) for s in answerers):
+        return None
+    return sorted(askers), sorted(answerers)
 
 
 def _asks_more(stats: Mapping[str, dict[str, float]], spk: str) -> bool:
