@@ -38,6 +38,7 @@ def test_markdown_escape_function():
     assert md_escape("<img onerror=x>") == "&lt;img onerror=x&gt;"
     assert md_escape("# title") == "\\# title"
     assert md_escape("1. one") == "1\\. one"
+    assert md_escape("0.003") == "0.003" and md_escape("-0.5") == "-0.5"
     assert md_escape("a*b*_c_[d](e)|f`g`") == "a\\*b\\*\\_c\\_\\[d\\](e)\\|f\\`g\\`"
     assert md_escape("two\nlines") == "two lines"
 
@@ -120,7 +121,7 @@ def test_reading_report_summarised(plain_html):
     assert "10 files read; 160 turns; 2,000 words." in html
     assert "text (8), vtt (1), docx (1)" in html
     assert "files with a red flag</td><td>2" in html
-    assert "encoding guessed (1 file)" in html and "one speaker holds &gt; 80% of words (1 file)" in html
+    assert "encoding guessed (1 file)" in html and "one speaker holds &gt; N% of words (1 file)" in html
 
 
 def test_group_comparisons_in_report_name_the_variable(plain_html):

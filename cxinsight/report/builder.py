@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import re
 import warnings
 from typing import Any
 
@@ -108,6 +109,7 @@ class _Context:
         self.insights = insights
         self.contrasts: pd.DataFrame | None = corpus.tables.get("contrasts")
         self.missing: dict[str, str] = {}
+        self._cache: dict[str, Any] = {}
         if self.insights is None:
             self.insights = corpus.tables.get("insights")
         if self.insights is None or self.contrasts is None:
@@ -131,6 +133,20 @@ class _Context:
         except MissingStepError as err:
             self.missing["curve"] = str(err)
             return None
+
+    def opportunities(self) -> pd.DataFrame | None:
+        """The journey's highs and lows as opportunities (stored, or from ``cx.moments``)."""
+        if not self.journey:
+            return None
+        if "opportunities" not in self._cache:
+            opp = self.corpus.tables.get("opportunities")
+            if opp is None:
+                try:
+                    opp = _opportunities(self.corpus, seed=self.seed)
+                except MissingStepError as err:
+                    self.missing["opportunities"] = str(err)
+            self._cache["opportunities"] = opp
+        return self._cache["opportunities"]
 
     def groups(self) -> list[str]:
         cands = group_columns(self.corpus.participants)
@@ -158,13 +174,19 @@ def _at_a_glance(doc: Document, ctx: _Context) -> None:
                  f"share of {ctx.people} × mean valence) and the clearest difference between groups.",
                  "lead"))
     doc.add(Bullets(picks))
-    curve = ctx.curve(None)
-    if curve is not None and curve["valence"].notna().sum() >= 2:
-        c = curve.dropna(subset=["valence"])
-        hi, lo = c.loc[c["valence"].idxmax()], c.loc[c["valence"].idxmin()]
-        doc.add(Para(f"Across the journey, {ctx.people} felt best at the {nice(hi['stage'])} stage "
-                     f"(mean valence {fmt_num(hi['valence'])}) and worst at the {nice(lo['stage'])} "
-                     f"stage ({fmt_num(lo['valence'])})."))
+    opp = ctx.opportunities()
+    if opp is not None and not opp.empty:
+        overall = opp[opp["group_column"].isna()]
+        highs, lows = overall[overall["kind"] == "elevate"], overall[overall["kind"] == "mitigate"]
+        parts = []
+        if not highs.empty:
+            hi = highs.loc[highs["valence"].astype(float).idxmax()]
+            parts.append(f"felt best at the {nice(hi['stage'])} stage (mean valence {fmt_num(hi['valence'])})")
+        if not lows.empty:
+            lo = lows.loc[lows["valence"].astype(float).idxmin()]
+            parts.append(f"worst at the {nice(lo['stage'])} stage ({fmt_num(lo['valence'])})")
+        if parts:
+            doc.add(Para(f"Across the journey, {ctx.people} " + " and ".join(parts) + "."))
 
 
 def _overview(doc: Document, ctx: _Context) -> None:
@@ -233,7 +255,7 @@ def _warnings(doc: Document, ctx: _Context) -> None:
 
 
 _FILE_ID = ("file", "path", "name", "source")
-_FILE_FLAGS = ("flags", "red_flags", "warnings", "issues")
+_FILE_FLAGS = ("red_flags", "flags", "warnings", "issues")
 
 
 def _reading(doc: Document, ctx: _Context) -> None:
@@ -243,7 +265,12 @@ def _reading(doc: Document, ctx: _Context) -> None:
         return
     doc.add(Heading(2, "How the files were read", "reading"))
     facts = [f"{len(files)} file{'s' if len(files) != 1 else ''} read"]
-    for col, what in (("turns", "turns"), ("words", "words"), ("words_kept", "words kept")):
+    if "status" in files.columns:
+        counts = files["status"].fillna("unknown").astype(str).value_counts()
+        facts = [f"{len(files)} file{'s' if len(files) != 1 else ''}: "
+                 + ", ".join(f"{v} {k}" for k, v in counts.items())]
+    for col, what in (("turns", "turns"), ("words", "words"), ("words_raw", "words read"),
+                      ("words_kept", "words kept")):
         if col in files.columns:
             total = pd.to_numeric(files[col], errors="coerce").sum()
             facts.append(f"{int(total):,} {what}")
@@ -253,9 +280,9 @@ def _reading(doc: Document, ctx: _Context) -> None:
         if col in files.columns:
             counts = files[col].dropna().astype(str).value_counts()
             rows.append((what, ", ".join(f"{k} ({v})" for k, v in counts.items())))
-    conf = next((c for c in ("encoding_confidence", "encoding_sure", "encoding_guessed") if c in files.columns), None)
-    if conf == "encoding_guessed":
-        rows.append(("encoding guessed", int(files[conf].astype("boolean").fillna(False).sum())))
+    if "encoding_confidence" in files.columns:
+        sure = pd.to_numeric(files["encoding_confidence"], errors="coerce")
+        rows.append(("encoding uncertain (confidence below 0.9)", int((sure < 0.9).sum())))
     flag_col = next((c for c in _FILE_FLAGS if c in files.columns), None)
     flagged: dict[str, int] = {}
     n_flagged = 0
@@ -264,7 +291,8 @@ def _reading(doc: Document, ctx: _Context) -> None:
             items = _as_list(v)
             n_flagged += bool(items)
             for item in items:
-                key = str(item).split(":")[0].strip()
+                # "one speaker holds 81% of words" and "... 86% ..." are one kind of flag
+                key = re.sub(r"\d+(?:[.,]\d+)?", "N", str(item).split(":")[0]).strip()
                 flagged[key] = flagged.get(key, 0) + 1
         rows.append(("files with a red flag", n_flagged))
     if rows:
@@ -378,13 +406,11 @@ def _no_journey(doc: Document, ctx: _Context) -> None:
 
 def _highs_lows(doc: Document, ctx: _Context) -> None:
     doc.add(Heading(2, "Highs and lows", "highs-lows"))
-    opp = ctx.corpus.tables.get("opportunities")
+    opp = ctx.opportunities()
     if opp is None:
-        try:
-            opp = _opportunities(ctx.corpus, seed=ctx.seed)
-        except MissingStepError as err:
-            doc.add(Note(f"Highs and lows need journey stages and emotions: {err}"))
-            return
+        doc.add(Note("Highs and lows need journey stages and emotions: "
+                     + ctx.missing.get("opportunities", "")))
+        return
     if opp.empty:
         doc.add(Note("No stage has enough participants (5 or more) to call a high or a low."))
         return
@@ -515,16 +541,9 @@ def _segments(doc: Document, ctx: _Context) -> None:
     if not ctx.journey or set(shown["stage"].astype(str)) == {ALL_STAGES}:
         table = table.drop(columns="stage")
     doc.add(Table(table, "The ten largest differences between groups"))
-    curve_groups = [g for g in groups if ctx.curve(g) is not None]
-    for g in curve_groups:
-        c = ctx.curve(g)
-        if c is None or c.empty:
-            continue
-        best = c.loc[c.groupby(g)["valence"].idxmax()]
-        worst = c.loc[c.groupby(g)["valence"].idxmin()]
-        items = [f"{nice(b[g])}: highest at {nice(b['stage'])} ({fmt_num(b['valence'])}), lowest at "
-                 f"{nice(w['stage'])} ({fmt_num(w['valence'])})" for (_, b), (_, w) in zip(best.iterrows(), worst.iterrows())]
-        doc.add(Para(f"Journey highs and lows by {nice(g)}:"), Bullets(items))
+    if ctx.journey:
+        doc.add(Para("Each group's own highs and lows of the journey (where 5 or more of its "
+                     "participants speak to a stage) are listed under Highs and lows."))
 
 
 def _method(doc: Document, ctx: _Context) -> None:

@@ -165,8 +165,8 @@ def render_html(doc: Document) -> str:
 
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
-_MD_LEADING_MARK = re.compile(r"^([#+=-])")
-_MD_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+_MD_LEADING_MARK = re.compile(r"^([#+=-])(?=[\s#=-]|$)")
+_MD_LEADING_NUMBER = re.compile(r"^(\d+)([.)])(?=\s|$)")
 
 
 def md_escape(text: object) -> str:
@@ -175,8 +175,8 @@ def md_escape(text: object) -> str:
     Newlines become spaces (one block stays one block); ``&``, ``<`` and ``>`` become HTML
     entities, so raw HTML such as ``<img onerror=...>`` and autolinks are shown, not run;
     Markdown's inline controls (backslash, backtick, ``*``, ``_``, ``[``, ``]``, ``|``, ``~``) are
-    backslash-escaped; and a leading ``#``, ``+``, ``-``, ``=`` or ``1.`` cannot start a heading,
-    list or rule.
+    backslash-escaped; and a leading ``#``, ``+``, ``-``, ``=`` or ``1.`` followed by a space
+    cannot start a heading, list or rule (``0.25`` and ``-0.5`` stay as they are).
     """
     t = " ".join(str(text).split())
     t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
