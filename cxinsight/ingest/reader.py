@@ -266,13 +266,16 @@ def _build_turns(
     # 1. resolve continuation: speaker None -> previous speaker
     labels: list[str] = []
     prev = "unknown"
-    label_words = 0
+    label_counts: Counter = Counter()
     for u in utts:
         lab = u.speaker if u.speaker else prev
-        if u.speaker and doc.format != "survey":
-            label_words += count_words(u.speaker)
+        if u.speaker:
+            label_counts[u.speaker] += 1
         labels.append(lab)
         prev = lab
+    label_words = 0
+    if doc.format != "survey":
+        label_words = sum(n * count_words(lab) for lab, n in label_counts.items())
     # 2. user aliases, canonical spelling, alias merging
     if opts["aliases"]:
         amap = {label_key(k): v for k, v in opts["aliases"].items()}
@@ -313,10 +316,13 @@ def _build_turns(
     stats: dict[str, dict[str, float]] = {}
     for t in turns:
         t["text"] = " ".join(t.pop("parts"))
-        st = stats.setdefault(t["speaker"], {"turns": 0, "questions": 0, "words": 0})
+        st = stats.setdefault(t["speaker"], {"turns": 0, "questions": 0, "words": 0, "longest": 0})
+        n = t["text"].count(" ") + 1
         st["turns"] += 1
         st["questions"] += "?" in t["text"]
-        st["words"] += len(t["text"].split())
+        st["words"] += n
+        if n > st["longest"]:
+            st["longest"] = n
     return turns, stats, alias_rows, label_words
 
 
@@ -631,11 +637,10 @@ def read(path: str | Path, *, manifest: str | Path | pd.DataFrame | bool | None 
             )
             alias_meta.extend(it["aliases"])
             n_turns += len(rows)
-            words_kept += sum(count_words(t["text"]) for t in turns) + it["label_words"]
-            for t in turns:
-                w = len(t["text"].split())
-                speaker_words[t["speaker"]] += w
-                longest = max(longest, w)
+            words_kept += count_words("\n".join(t["text"] for t in turns)) + it["label_words"]
+            for spk, st in it["stats"].items():
+                speaker_words[spk] += int(st["words"])
+                longest = max(longest, int(st["longest"]))
             if doc.format != "survey":
                 roles_shown.update(decided)
             prow: dict[str, Any] = {"interview_id": doc_id}
