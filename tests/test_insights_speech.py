@@ -74,3 +74,21 @@ def test_blanks_never_form_a_group():
     assert vals.iloc[6:].isna().all()
     assert set(vals.dropna()) == {"family", "solo", "Other"}
     assert np.all(group_values(_participants(), "only blanks").isna())
+
+
+def test_unlabelled_roles_count_the_same_people_everywhere():
+    # issue 14: without labelled roles synthesise found insights while journey_curve saw nobody
+    from cx_constructed import make_study
+
+    import cxinsight as cx
+    from cxinsight.insights import theme_summary
+
+    study = make_study()
+    seg = study.segments.assign(role=study.segments["role"].replace({"participant": "unknown"}))
+    unlabelled = study.replace(segments=seg)
+    ins = cx.synthesise(unlabelled)
+    curve = cx.journey_curve(unlabelled)
+    assert set(ins["n_total"]) == {10}
+    assert int(curve["n_participants"].max()) == 10
+    assert theme_summary(unlabelled)["n_participants"].max() == 7
+    assert participant_mask(seg).sum() == participant_mask(study.segments).sum()
