@@ -165,3 +165,11 @@ def test_two_hosts_and_a_guest(tmp_path):
     c = _read(p)
     roles = dict(zip(c.turns["speaker"], c.turns["role"]))
     assert roles == {"Host A": "interviewer", "Host B": "interviewer", "Guest G": "participant"}
+
+
+def test_otter_header_with_bracketed_suffix(tmp_path):
+    p = tmp_path / "otter.txt"
+    p.write_text("Jane Doe (JD)  0:05\nHow was the box?\n\nBob Ray (BR)  0:09\nLate.\n\n"
+                 "Jane Doe (JD)  0:12\nWhy?\n\nBob Ray (BR)  0:15\nNo idea.\n")
+    c = _read(p)
+    assert c.turns["speaker"].tolist() == ["Jane Doe", "Bob Ray"] * 2

@@ -37,6 +37,7 @@ from cxinsight.ingest.base import (
     looks_like_name,
     parse_timestamp,
     split_label,
+    strip_suffix,
     tidy_label,
 )
 from cxinsight.ingest.roles import (
@@ -102,7 +103,7 @@ def _header_name(s: str) -> tuple[str, float | None] | None:
             parts = [parts[1], parts[0]]
         else:
             return None
-    name = name.strip("*_[]()").strip()
+    name = strip_suffix(name.strip("*_").strip()).strip("[]()").strip()
     if not name or ":" in name or not looks_like_name(name) or not name[0].isalpha():
         return None
     return name, parse_timestamp(parts[1])
