@@ -322,7 +322,8 @@ def _print_warnings(caught: list) -> None:
 
     seen = set()
     for w in caught:
-        if not (issubclass(w.category, CxInsightWarning) or "cxinsight" in str(w.filename)):
+        if not (issubclass(w.category, CxInsightWarning)
+                or str(w.filename).startswith(os.path.dirname(os.path.abspath(__file__)))):
             continue
         line = " ".join(str(w.message).split())
         if line not in seen:

@@ -33,6 +33,8 @@ from cxinsight.step_table import JOURNEY_STEPS, STEPS, Context, Step, check_opti
 
 __all__ = ["analyse", "OutputFolder", "write_results"]
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
 
 # ---------------------------------------------------------------------------- progress
 def _in_notebook() -> bool:
@@ -128,12 +130,13 @@ class _WarningLog:
 
     def __init__(self) -> None:
         self.lines: list[tuple[type[Warning], str, bool]] = []
+        self.where: dict[tuple[type[Warning], str, bool], tuple[str, int]] = {}
 
     @staticmethod
     def ours(w: warnings.WarningMessage) -> bool:
         """Raised by cxinsight (third-party warnings are re-issued but not stored)."""
         return issubclass(w.category, CxInsightWarning) or \
-            f"{os.sep}cxinsight{os.sep}" in str(w.filename)
+            str(w.filename).startswith(_PACKAGE_DIR)
 
     def add(self, caught: list[warnings.WarningMessage], transform=None) -> None:
         for w in caught:
@@ -143,6 +146,7 @@ class _WarningLog:
             item = (w.category, line, self.ours(w))
             if item not in self.lines:
                 self.lines.append(item)
+                self.where[item] = (str(w.filename), int(w.lineno or 0))
 
     def stored(self, previous: list[str]) -> list[str]:
         """``previous`` (of a corpus being continued) followed by this run's own warnings."""
@@ -153,8 +157,13 @@ class _WarningLog:
         return out
 
     def reissue(self) -> None:
-        for cat, line, _ in self.lines:
-            warnings.warn(line, cat, stacklevel=3)
+        for item in self.lines:
+            cat, line, ours = item
+            if ours:
+                warnings.warn(line, cat, stacklevel=3)
+            else:  # a third-party warning keeps its origin (and is not printed by the CLI)
+                filename, lineno = self.where[item]
+                warnings.warn_explicit(line, cat, filename, lineno)
 
 
 # ---------------------------------------------------------------------------- outputs
