@@ -19,12 +19,14 @@ from __future__ import annotations
 import collections.abc as cabc
 import importlib
 import inspect
+import numbers
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
@@ -261,7 +263,8 @@ def accepted_options(s: Step) -> set[str]:
 
 
 _SIMPLE_TYPES: dict[str, tuple[type, ...]] = {
-    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),),
+    "int": (numbers.Integral,), "float": (numbers.Real,), "str": (str,),
+    "bool": (bool, np.bool_), "None": (type(None),),
     "list": (list, tuple), "tuple": (tuple, list), "dict": (dict, cabc.Mapping),
     "Mapping": (cabc.Mapping,), "Sequence": (cabc.Sequence,), "Iterable": (cabc.Iterable,),
     "Path": (os.PathLike, str), "os.PathLike": (os.PathLike, str), "PathLike": (os.PathLike, str),
@@ -285,7 +288,7 @@ def _allowed_types(annotation: Any) -> tuple[type, ...] | None:
 
 
 def _type_ok(value: Any, allowed: tuple[type, ...]) -> bool:
-    if isinstance(value, bool) and bool not in allowed:
+    if isinstance(value, (bool, np.bool_)) and bool not in allowed:
         return False  # True is an int to Python, not to a user asking for a count
     return isinstance(value, allowed)
 

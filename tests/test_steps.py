@@ -234,3 +234,14 @@ def test_analyse_embeds_everything_with_the_model_chosen_once(sample_corpus, mon
     assert {"embed", "tag_emotions", "extract_themes", "assign_stages"} <= set(out.steps)
     assert len(calls) >= 2, calls  # the segments, and at least the stage prototypes
     assert set(calls) == {str(folder)}, calls
+
+
+def test_no_public_function_shares_a_name_with_a_module():
+    import importlib.util
+
+    clash = [n for n in cx.__all__ if not n.startswith("_")
+             and importlib.util.find_spec(f"cxinsight.{n}") is not None]
+    assert clash == [], f"cx.{clash[0]} would become the module once it is imported"
+    import cxinsight.step_table  # noqa: F401 - importing the module keeps cx.steps the function
+
+    assert callable(cx.steps) and isinstance(cx.steps(), pd.DataFrame)
