@@ -28,6 +28,7 @@ Dask is an optional extra: ``pip install "cxinsight[dask]"``.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -201,16 +202,32 @@ def _merge_values(values: list[Any]) -> Any:
     return first
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished child processes (encoding workers)."""
+    import resource
+
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + child.ru_utime + child.ru_stime
+
+
 class LocalEngine:
-    """Runs every step in this process (:func:`cxinsight.step_table.execute`)."""
+    """Runs every step in this process (:func:`cxinsight.step_table.execute`).
+
+    ``info["cpu_s"]`` holds the CPU seconds of each step (this process and the encoding
+    worker processes it started).
+    """
 
     def __init__(self) -> None:
-        self.info: dict[str, Any] = {"engine": "local"}
+        self.info: dict[str, Any] = {"engine": "local", "cpu_s": {}}
 
     def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
                 ) -> tuple[Corpus, Any]:
         """Run step ``s`` on ``first`` in this process."""
-        return execute(s, first, opts, ctx)
+        t = _cpu_seconds()
+        try:
+            return execute(s, first, opts, ctx)
+        finally:
+            self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -274,7 +291,7 @@ class DaskEngine:
         self.partitions = partitions
         self._client: Any = None
         self._own = False
-        self.info: dict[str, Any] = {"engine": "dask", "steps_on_workers": []}
+        self.info: dict[str, Any] = {"engine": "dask", "steps_on_workers": [], "cpu_s": {}}
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -311,12 +328,19 @@ class DaskEngine:
     # ------------------------------------------------------------------ steps
     def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
                 ) -> tuple[Corpus, Any]:
-        """Run step ``s`` like :func:`cxinsight.step_table.execute`, on the cluster if it can."""
-        if isinstance(first, Corpus) and s.name in PARTITIONED_STEPS and len(first.turns):
-            return self._per_interview(s, first, opts, ctx), None
-        if isinstance(first, Corpus) and s.name == "embed" and first.segments is not None:
-            return self._embed(first, opts), None
-        return execute(s, first, opts, ctx)
+        """Run step ``s`` like :func:`cxinsight.step_table.execute`, on the cluster if it can.
+
+        ``info["cpu_s"]`` gets the CPU seconds the step took on the driver (not on workers).
+        """
+        t = _cpu_seconds()
+        try:
+            if isinstance(first, Corpus) and s.name in PARTITIONED_STEPS and len(first.turns):
+                return self._per_interview(s, first, opts, ctx), None
+            if isinstance(first, Corpus) and s.name == "embed" and first.segments is not None:
+                return self._embed(first, opts), None
+            return execute(s, first, opts, ctx)
+        finally:
+            self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
 
     def _parts(self, corpus: Corpus) -> list[list[str]]:
         n = self.partitions

@@ -6,10 +6,16 @@
   probabilities; the XLSX sheet leaves those out to stay readable);
 * ``participants.csv``, ``themes.csv``, ``insights.csv``, ``contrasts.csv``,
   ``opportunities.csv``, ``journey_curve*.csv``, ``moments.csv`` — one per table present;
-* ``cxinsight_results.xlsx`` — the same tables as sheets;
+* ``cxinsight_results.xlsx`` — the same tables as sheets, written in openpyxl's write-only mode
+  (memory stays flat however large the study). A table longer than an Excel sheet
+  (:data:`XLSX_MAX_ROWS` rows under its header) is split over consecutive sheets
+  (``segments``, ``segments_2``, ...) and an ``about`` sheet says so; :func:`xlsx_plan` gives the
+  same layout to a report. The CSV files always hold every row;
+* with ``parquet=True``, ``<table>.parquet`` beside each CSV;
 * ``transcripts/<code>.txt`` — the (pseudonymised) transcripts, one text file per interview.
 
-Embeddings are not exported (they live in the saved corpus, ``Corpus.save``). List-valued cells
+CSV and Parquet files are written in blocks of :data:`ROWS_PER_BLOCK` rows, so a table is
+never converted for export whole. Embeddings are not exported (they live in the saved corpus, ``Corpus.save``). List-valued cells
 (quotes) are joined with `` | `` in CSV and XLSX.
 
 Cells cannot be turned against the people who open the files (CSV/formula injection, OWASP): a
@@ -28,9 +34,13 @@ import pandas as pd
 from cxinsight.corpus import Corpus
 from cxinsight.insights._common import participant_codes
 
-__all__ = ["export", "export_transcripts", "flatten_for_export", "neutralise_cells"]
+__all__ = ["export", "export_transcripts", "flatten_for_export", "neutralise_cells", "xlsx_plan"]
 
-_XLSX_MAX_ROWS = 1_048_575
+#: Data rows an Excel sheet holds under its header row (1,048,576 rows in all).
+XLSX_MAX_ROWS = 1_048_575
+_XLSX_MAX_ROWS = XLSX_MAX_ROWS
+#: Rows converted and written at a time by the CSV, Parquet and XLSX writers.
+ROWS_PER_BLOCK = 50_000
 #: first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,15 +72,6 @@ def neutralise_cells(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(_neutral)
     out.columns = [_neutral(c) if isinstance(c, str) else c for c in out.columns]
     return out
-
-
-def _cells_as_text(book) -> None:
-    """Store every string cell of an openpyxl workbook as text (never as a formula)."""
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.data_type != "s":
-                    cell.data_type = "s"
 
 
 def flatten_for_export(df: pd.DataFrame) -> pd.DataFrame:
@@ -120,8 +121,123 @@ def export_transcripts(corpus: Corpus, folder: str | Path) -> list[Path]:
     return written
 
 
-def export(corpus: Corpus, folder: str | Path, *, xlsx: bool = True, transcripts: bool = True) -> dict[str, Path]:
-    """Write the corpus's tables as CSV (and XLSX) and its transcripts as text files.
+def _export_tables(corpus: Corpus) -> dict[str, pd.DataFrame]:
+    tables: dict[str, pd.DataFrame] = {"participants": corpus.participants}
+    if corpus.segments is not None:
+        tables["segments"] = corpus.segments
+    for name in sorted(corpus.tables):
+        tables[name] = corpus.tables[name]
+    return tables
+
+
+def _blocks(df: pd.DataFrame, size: int | None = None):
+    """Yield ``df`` in converted blocks (flattened and neutralised) of ``size`` rows."""
+    size = size or ROWS_PER_BLOCK
+    for start in range(0, max(len(df), 1), size):
+        yield neutralise_cells(flatten_for_export(df.iloc[start:start + size]))
+
+
+def xlsx_plan(corpus: Corpus, max_rows: int | None = None) -> list[dict]:
+    """How :func:`export` lays the corpus's tables out in the workbook.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    max_rows : int, optional
+        Data rows per sheet (default :data:`XLSX_MAX_ROWS`).
+
+    Returns
+    -------
+    list of dict
+        One entry per table: ``table``, ``rows``, ``sheets`` (sheet names) and ``note``
+        (empty, or how a table longer than a sheet was split; the CSV holds every row).
+    """
+    max_rows = max_rows or XLSX_MAX_ROWS
+    plan = []
+    for name, df in _export_tables(corpus).items():
+        base = _safe_name(name)[:28]
+        n_sheets = max(1, -(-len(df) // max_rows))
+        sheets = [base] + [f"{base}_{k}" for k in range(2, n_sheets + 1)]
+        note = ""
+        if n_sheets > 1:
+            note = (f"{len(df):,} rows split over {n_sheets} sheets of at most {max_rows:,} rows "
+                    f"(Excel's limit); {_safe_name(name)}.csv holds them all")
+        plan.append({"table": name, "rows": len(df), "sheets": sheets, "note": note})
+    return plan
+
+
+def _xlsx_cell(ws, value):
+    """A write-only cell that holds ``value`` as data (strings are never formulas)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _xlsx_rows(ws, df: pd.DataFrame):
+    for block in _blocks(df):
+        block = block.astype(object).where(block.notna(), None)
+        for row in block.itertuples(index=False, name=None):
+            yield [_xlsx_cell(ws, v) for v in row]
+
+
+def _write_xlsx(tables: dict[str, pd.DataFrame], plan: list[dict], path: Path) -> None:
+    from openpyxl import Workbook
+
+    max_rows = XLSX_MAX_ROWS
+    book = Workbook(write_only=True)
+    for entry in plan:
+        df = tables[entry["table"]]
+        if entry["table"] == "segments":
+            df = df[[c for c in df.columns if not str(c).startswith("p_")]]
+        header = [_neutral(str(c)) for c in df.columns]
+        for k, sheet in enumerate(entry["sheets"]):
+            ws = book.create_sheet(sheet)
+            ws.append([_xlsx_cell(ws, h) for h in header])
+            for row in _xlsx_rows(ws, df.iloc[k * max_rows:(k + 1) * max_rows]):
+                ws.append(row)
+    notes = [e for e in plan if e["note"]]
+    if notes:
+        ws = book.create_sheet("about")
+        ws.append(["table", "rows", "sheets", "note"])
+        for e in notes:
+            ws.append([e["table"], e["rows"], ", ".join(e["sheets"]), e["note"]])
+    book.save(path)
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        for k, block in enumerate(_blocks(df)):
+            block.to_csv(fh, index=False, header=k == 0)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for block in _blocks(df):
+            table = pa.Table.from_pandas(block.astype({c: "string" for c in block.columns
+                                                       if block[c].dtype == object}),
+                                         preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            elif table.schema != writer.schema:
+                table = table.cast(writer.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def export(corpus: Corpus, folder: str | Path, *, xlsx: bool = True, transcripts: bool = True,
+           parquet: bool = False) -> dict[str, Path]:
+    """Write the corpus's tables as CSV (and XLSX, Parquet) and its transcripts as text files.
 
     Parameters
     ----------
@@ -130,36 +246,34 @@ def export(corpus: Corpus, folder: str | Path, *, xlsx: bool = True, transcripts
     folder : str or Path
         Created if missing.
     xlsx : bool, default True
-        Also write ``cxinsight_results.xlsx`` with one sheet per table.
+        Also write ``cxinsight_results.xlsx`` with one sheet per table (tables longer than a
+        sheet are split; see :func:`xlsx_plan`).
     transcripts : bool, default True
         Also write ``transcripts/<code>.txt``.
+    parquet : bool, default False
+        Also write ``<table>.parquet`` for each table (text columns as strings).
 
     Returns
     -------
     dict of str to Path
-        Name of each table -> file written (plus ``"xlsx"`` and ``"transcripts"``).
+        Name of each table -> file written (plus ``"xlsx"``, ``"<table>.parquet"`` and
+        ``"transcripts"``).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tables: dict[str, pd.DataFrame] = {"participants": corpus.participants}
-    if corpus.segments is not None:
-        tables["segments"] = corpus.segments
-    for name in sorted(corpus.tables):
-        tables[name] = corpus.tables[name]
+    tables = _export_tables(corpus)
     written: dict[str, Path] = {}
     for name, df in tables.items():
         path = folder / f"{_safe_name(name)}.csv"
-        neutralise_cells(flatten_for_export(df)).to_csv(path, index=False, encoding="utf-8")
+        _write_csv(df, path)
         written[name] = path
+        if parquet:
+            path = folder / f"{_safe_name(name)}.parquet"
+            _write_parquet(df, path)
+            written[f"{name}.parquet"] = path
     if xlsx:
         path = folder / "cxinsight_results.xlsx"
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            for name, df in tables.items():
-                flat = flatten_for_export(df)
-                if name == "segments":
-                    flat = flat[[c for c in flat.columns if not str(c).startswith("p_")]]
-                neutralise_cells(flat.head(_XLSX_MAX_ROWS)).to_excel(xl, sheet_name=_safe_name(name)[:31], index=False)
-            _cells_as_text(xl.book)
+        _write_xlsx(tables, xlsx_plan(corpus), path)
         written["xlsx"] = path
     if transcripts:
         export_transcripts(corpus, folder / "transcripts")

@@ -60,7 +60,7 @@ def test_missing_dask_names_the_extra(monkeypatch):
 
 def test_local_engine_starts_no_cluster():
     engine = D.engine_for("local")
-    assert engine.info == {"engine": "local"}
+    assert engine.info == {"engine": "local", "cpu_s": {}}
     engine.close()
 
 
@@ -110,5 +110,58 @@ def test_dask_run_equals_single_process_run(client, small_study):
     for key in ("segmentation", "emotions", "stages", "themes", "anonymisation"):
         assert local.meta.get(key) == dask.meta.get(key), key
     assert [p["step"] for p in local.provenance] == [p["step"] for p in dask.provenance]
-    assert local.meta["pipeline"]["engine"] == {"engine": "local"}
+    assert local.meta["pipeline"]["engine"]["engine"] == "local"
+    assert set(local.meta["pipeline"]["engine"]["cpu_s"]) >= {"segment", "themes", "insights"}
     assert client.status == "running"  # a client given by the caller is left open
+
+
+# ---------------------------------------------------------------- exports at scale
+def _tiny_corpus():
+    from cxinsight.corpus import Corpus
+
+    texts = ["=HYPERLINK(\"http://x\")", "hello\x07 there", "fine thanks", "+1 from me", "ok then"]
+    turns = pd.DataFrame({"interview_id": "a", "turn": range(5), "speaker": "P",
+                          "role": "participant", "start": np.nan, "end": np.nan, "text": texts,
+                          "source": "x"})
+    corpus = cx.segment(Corpus(turns))
+    return corpus.replace(tables={"themes": pd.DataFrame({"theme": [1], "quotes": [["a", "b"]]})})
+
+
+def test_long_tables_are_split_over_sheets_and_said_so(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from cxinsight import exports as X
+
+    monkeypatch.setattr(X, "XLSX_MAX_ROWS", 2)
+    corpus = _tiny_corpus()
+    plan = {e["table"]: e for e in X.xlsx_plan(corpus)}
+    assert plan["segments"]["sheets"] == ["segments", "segments_2", "segments_3"]
+    assert "5 rows split over 3 sheets" in plan["segments"]["note"] and not plan["themes"]["note"]
+    written = X.export(corpus, tmp_path, parquet=True, transcripts=False)
+    book = load_workbook(written["xlsx"])
+    assert book.sheetnames == ["participants", "segments", "segments_2", "segments_3", "themes",
+                               "about"]
+    rows = [[c.value for c in r] for name in ("segments", "segments_2", "segments_3")
+            for r in list(book[name].iter_rows())[1:]]
+    text_col = [c.value for c in book["segments"][1]].index("text")
+    assert [r[text_col] for r in rows] == ["'=HYPERLINK(\"http://x\")", "hello there",
+                                           "fine thanks", "'+1 from me", "ok then"]
+    assert all(c.data_type == "s" for r in book["segments"].iter_rows() for c in r
+               if isinstance(c.value, str))
+    assert "segments.csv holds them all" in book["about"]["D2"].value
+    # CSV and Parquet keep every row, neutralised the same way
+    csv = pd.read_csv(written["segments"])
+    assert len(csv) == 5 and csv["text"].iloc[0].startswith("'=")
+    parquet = pd.read_parquet(written["segments.parquet"])
+    assert parquet["text"].tolist() == csv["text"].tolist()
+
+
+def test_csv_is_written_in_blocks(tmp_path, monkeypatch):
+    from cxinsight import exports as X
+
+    monkeypatch.setattr(X, "ROWS_PER_BLOCK", 2)
+    corpus = _tiny_corpus()
+    written = X.export(corpus, tmp_path, xlsx=False, transcripts=False)
+    lines = written["segments"].read_text("utf-8").splitlines()
+    assert len(lines) == 6 and lines[0].startswith("segment_id,")  # one header, five rows
+    assert pd.read_csv(written["themes"])["quotes"].tolist() == ["a | b"]
