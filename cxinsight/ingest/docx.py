@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from cxinsight.errors import TranscriptFormatError
-from cxinsight.ingest.base import Document, count_words, looks_like_name, parse_timestamp
+from cxinsight.ingest.base import Document, count_words, looks_like_name, parse_timestamp, strip_suffix
 from cxinsight.ingest.roles import role_from_label
 from cxinsight.ingest.text import parse_text
 
@@ -125,7 +125,7 @@ def _bold_prefix(paragraph, text: str) -> str | None:
     name = name.strip().rstrip(":").strip()
     if not name or len(name) >= len(text.strip()) - 1 or ":" in name:
         return None
-    if not looks_like_name(name) or not name[0].isalpha():
+    if not looks_like_name(strip_suffix(name)) or not name[0].isalpha():
         return None
     return name
 
