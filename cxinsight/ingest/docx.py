@@ -20,7 +20,13 @@ from collections import Counter
 from pathlib import Path
 
 from cxinsight.errors import TranscriptFormatError
-from cxinsight.ingest.base import Document, count_words, looks_like_name, parse_timestamp, strip_suffix
+from cxinsight.ingest.base import (
+    Document,
+    count_words,
+    looks_like_name,
+    parse_timestamp,
+    strip_suffix,
+)
 from cxinsight.ingest.roles import role_from_label
 from cxinsight.ingest.text import parse_text
 
