@@ -52,3 +52,62 @@ CX_NEUTRAL_SENTENCES: list[str] = [
     "I work from home three days a week.",
     "We cook together most evenings.",
 ]
+
+#: Failures reported as plain facts, with no emotion word: all must read negative.
+CX_FAILURE_SENTENCES: list[str] = [
+    "Flight delayed 3 hours.",
+    "They cancelled my train the night before.",
+    "The airline lost my suitcase on the way out.",
+    "The parcel arrived damaged.",
+    "I was on hold for 45 minutes.",
+    "Still no refund after six weeks.",
+    "The bike was dead when I picked it up.",
+    "I got charged twice for the same order.",
+    "I emailed them three times and got no reply.",
+    "We sat on the tarmac for two hours.",
+]
+
+#: Requests and wishes: flagged as requests and never positive.
+CX_REQUEST_SENTENCES: list[str] = [
+    "I wish the app remembered my delivery slot.",
+    "It would be great if I could pause for a month.",
+    "Please add a dark mode.",
+    "You should be able to change the address after ordering.",
+    "A way to export my history would be awesome.",
+    "I'd love to see more vegetarian options.",
+]
+
+#: Polite complaints: the thanks must not make them positive.
+CX_POLITE_COMPLAINTS: list[str] = [
+    "Thanks, but my bag still hasn't arrived.",
+    "The agent spoke really nicely, but the flight was cancelled and nobody rebooked us.",
+    "Thank you for the reply, I have been waiting on hold for an hour.",
+]
+
+#: (question, answer, expected sign of valence) for question-aware valence. Answers to problem
+#: questions carry no emotion word; answers to positive questions are plain too.
+CX_QUESTION_ANSWERS: list[tuple[str, str, int]] = [
+    ("What hinders you from using it more?", "The export to spreadsheets.", -1),
+    ("What needs does the product not address?", "Sharing notebooks with colleagues.", -1),
+    ("What is the most difficult part of cancelling?", "Finding the page in settings.", -1),
+    ("What would you improve?", "The search results.", -1),
+    ("What frustrates you about the app?", "Nothing really, it's fine.", 1),
+    ("What do you like most about the service?", "The recipes and the portion sizes.", 1),
+    ("What do you value about the app?", "Being able to skip a week.", 1),
+]
+
+#: Questions and the kind they ask for.
+CX_QUESTION_KINDS: list[tuple[str, str]] = [
+    ("What hinders you from using Jupyter more?", "problem"),
+    ("What needs does it not address?", "problem"),
+    ("Do you have challenges with the notebook UI?", "problem"),
+    ("Open feedback for problems/ pain points you didn't get to share.", "problem"),
+    ("What was the hardest part of setting it up?", "problem"),
+    ("Is there anything missing?", "problem"),
+    ("What do you like most about it?", "positive"),
+    ("Which features do you enjoy using?", "positive"),
+    ("What works well for you?", "positive"),
+    ("How did you first hear about us?", "neutral"),
+    ("What tools do you use to create dashboards?", "neutral"),
+    ("", "none"),
+]

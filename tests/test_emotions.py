@@ -48,13 +48,16 @@ def tagged(tagger, vectors):
 
 
 def test_predict_columns_and_ranges(tagged):
-    assert list(tagged.columns) == [*GOEMOTIONS_LABELS, "valence", "emotion", "emotion_score", "emotions"]
+    assert list(tagged.columns) == [*GOEMOTIONS_LABELS, "valence", "emotion", "emotion_score", "emotions",
+                                    "question_kind", "request", "kind"]
+    assert set(tagged["kind"]) <= {"complaint", "praise", "request", "neutral"}
+    assert (tagged["question_kind"] == "none").all()
     assert len(tagged) == len(SENTENCES)
     P = tagged[list(GOEMOTIONS_LABELS)].to_numpy()
     assert ((P >= 0) & (P <= 1)).all()
     assert tagged["valence"].between(-1, 1).all()
     assert tagged["emotion_score"].between(0, 1).all()
-    assert set(tagged["emotion"]) <= set(CX_FAMILIES)
+    assert set(tagged["emotion"]) <= set(CX_FAMILIES) | {"request"}
     for dominant, listed in zip(tagged["emotion"], tagged["emotions"]):
         assert listed.split(";")[0] == dominant
 
@@ -192,7 +195,8 @@ def test_tag_emotions_adds_documented_columns(embedded, monkeypatch):
     before = embedded.segments.copy()
     out = cx.tag_emotions(embedded)
     added = set(out.segments.columns) - set(before.columns)
-    expected = {"valence", "emotion", "emotion_score", "emotions"} | {f"p_{x}" for x in GOEMOTIONS_LABELS}
+    expected = {"valence", "emotion", "emotion_score", "emotions", "question_kind", "request", "kind"} | {
+        f"p_{x}" for x in GOEMOTIONS_LABELS}
     assert added == expected
     pd.testing.assert_frame_equal(embedded.segments, before)  # input unchanged
     assert out.embeddings is embedded.embeddings or np.array_equal(out.embeddings, embedded.embeddings)

@@ -8,6 +8,8 @@ torch. ``tools/train_emotions.py`` writes the file.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -16,11 +18,37 @@ from typing import Any
 
 import numpy as np
 
-from cxinsight.emotions.labels import GOEMOTIONS_LABELS
+from cxinsight.emotions.labels import EKMAN_GROUPS, GOEMOTIONS_LABELS
 from cxinsight.errors import ModelNotFoundError
 
 #: File name of the default head inside ``cxinsight/resources/emotions``.
 DEFAULT_HEAD_FILE = "goemotions_head.npz"
+#: Ekman group (0..6, in :data:`EKMAN_GROUPS` order) of each GoEmotions label.
+EKMAN_OF_LABEL = np.asarray(
+    [next(j for j, members in enumerate(EKMAN_GROUPS.values()) if label in members)
+     for label in GOEMOTIONS_LABELS]
+)
+
+#: Tokens of the bag-of-words part: runs of letters and apostrophes, and ! and ?.
+TOKEN_PATTERN = r"[a-z']+|[!?]"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def _forward(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray) -> np.ndarray:
+    h = X
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        h = h @ w + b
+        if i < last:
+            np.maximum(h, 0, out=h)
+    return h
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
 
 
 @dataclass
@@ -47,6 +75,18 @@ class EmotionHead:
         Log label frequencies in the training data. With ``config["prior_power"] = t > 0``,
         ``t * log_prior`` is subtracted from the logits (logit adjustment), so rare emotions
         are not drowned by ``neutral``; ``t`` is tuned on GoEmotions dev.
+    vocabulary : list of str, optional
+        Words (and ``!``, ``?``) of a bag-of-words softmax model over the 28 labels, a second
+        view of the text that sentence embeddings blur (emotion words such as "disgusting" or
+        "scared"). Tokens are runs of ``[a-z']`` in the lower-cased text, counted once.
+    word_weights : ndarray of shape (len(vocabulary), 28), optional
+        The bag-of-words model's coefficients; ``word_bias`` (28,) its intercepts. The head's
+        probabilities are ``(1 − m) · P_network + m · P_words`` with ``m = config["word_mix"]``.
+    word_bias : ndarray of shape (28,), optional
+    ekman_bias : ndarray of shape (7,), optional
+        Per-group log offsets calibrated on a part of GoEmotions train held out from training:
+        the 28 probabilities are rescaled so that their Ekman-group totals ``E`` become
+        ``normalise(E · exp(−ekman_bias))``, shares within a group kept.
     """
 
     weights: list[np.ndarray]
@@ -56,6 +96,18 @@ class EmotionHead:
     config: dict[str, Any] = field(default_factory=dict)
     labels: tuple[str, ...] = GOEMOTIONS_LABELS
     log_prior: np.ndarray | None = None
+    vocabulary: list[str] | None = None
+    word_weights: np.ndarray | None = None
+    word_bias: np.ndarray | None = None
+    ekman_bias: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self._index = None if self.vocabulary is None else {w: i for i, w in enumerate(self.vocabulary)}
+
+    @property
+    def reads_words(self) -> bool:
+        """True when the head has a bag-of-words part (then :meth:`predict_proba` needs texts)."""
+        return self.vocabulary is not None
 
     @property
     def input_dim(self) -> int:
@@ -72,25 +124,74 @@ class EmotionHead:
                 "Embed with the same model (cx.embed(corpus)) or train a head for yours "
                 "with tools/train_emotions.py."
             )
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = h @ w + b
-            if i < last:
-                np.maximum(h, 0, out=h)
+        return self._adjust(_forward(self.weights, self.biases, h))
+
+    def _adjust(self, z: np.ndarray) -> np.ndarray:
         power = float(self.config.get("prior_power", 0.0))
         if power and self.log_prior is not None:
-            h = h - power * self.log_prior
-        return h
+            z = z - power * self.log_prior
+        return z
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Return label probabilities, shape (n, 28), float32."""
+    def predict_proba(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Return label probabilities, shape (n, 28), float32.
+
+        Parameters
+        ----------
+        X : ndarray (n, input_dim)
+            Sentence embeddings.
+        texts : sequence of str, optional
+            The texts themselves; required when the head has a bag-of-words part
+            (:attr:`reads_words`).
+        """
         z = self.logits(X)
         if self.output == "sigmoid":
             return (1.0 / (1.0 + np.exp(-z))).astype(np.float32, copy=False)
-        z = z - z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
-        return z.astype(np.float32, copy=False)
+        P = _softmax(z)
+        if self.reads_words:
+            if texts is None or len(texts) != len(P):
+                raise ValueError(
+                    "This emotion head also reads the words: pass texts= (one per embedding row)."
+                )
+            m = float(self.config.get("word_mix", 0.5))
+            P = (1 - m) * P + m * self.word_proba(texts)
+        if self.ekman_bias is not None and np.any(self.ekman_bias):
+            P = self._ekman_rescale(P)
+        return P.astype(np.float32, copy=False)
+
+    def word_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the bag-of-words model's probabilities, shape (n, 28)."""
+        from scipy.sparse import csr_matrix
+
+        index = self._index
+        find = _TOKEN.findall
+        cols: list[int] = []
+        indptr = [0]
+        for text in texts:
+            cols.extend({index[t] for t in find(str(text).lower()) if t in index})
+            indptr.append(len(cols))
+        counts = csr_matrix(
+            (np.ones(len(cols), dtype=np.float32), np.asarray(cols, dtype=np.int64), np.asarray(indptr)),
+            shape=(len(texts), len(self.vocabulary)),
+        )
+        Z = np.asarray(counts @ np.asarray(self.word_weights, dtype=np.float32)) + np.asarray(
+            self.word_bias, dtype=np.float32)
+        return _softmax(Z)
+
+    def predict_ekman(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """Return Ekman 6 + neutral probabilities, shape (n, 7), in :data:`EKMAN_GROUPS` order."""
+        P = self.predict_proba(X, texts)
+        E = np.zeros((len(P), len(EKMAN_GROUPS)), dtype=np.float32)
+        np.add.at(E.T, EKMAN_OF_LABEL, P.T)
+        return E
+
+    def _ekman_rescale(self, P: np.ndarray) -> np.ndarray:
+        k = len(EKMAN_GROUPS)
+        E28 = np.zeros((len(P), k), dtype=P.dtype)
+        np.add.at(E28.T, EKMAN_OF_LABEL, P.T)
+        E = E28 * np.exp(-np.asarray(self.ekman_bias, dtype=P.dtype))
+        E = E / E.sum(1, keepdims=True)
+        ratio = np.divide(E, E28, out=np.ones_like(E), where=E28 > 1e-12)
+        return P * ratio[:, EKMAN_OF_LABEL]
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | Path) -> Path:
@@ -104,6 +205,12 @@ class EmotionHead:
         arrays["labels"] = np.asarray(self.labels)
         if self.log_prior is not None:
             arrays["log_prior"] = np.asarray(self.log_prior, dtype=np.float32)
+        if self.vocabulary is not None:
+            arrays["vocabulary"] = np.asarray(self.vocabulary)
+            arrays["word_weights"] = np.asarray(self.word_weights, dtype=np.float32)
+            arrays["word_bias"] = np.asarray(self.word_bias, dtype=np.float32)
+        if self.ekman_bias is not None:
+            arrays["ekman_bias"] = np.asarray(self.ekman_bias, dtype=np.float32)
         meta = {"output": self.output, "n_layers": len(self.weights), **self.config}
         arrays["config"] = np.asarray(json.dumps(meta, sort_keys=True))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +231,7 @@ class EmotionHead:
             meta = json.loads(str(data["config"]))
             n = int(meta.pop("n_layers"))
             output = meta.pop("output")
+            words = "vocabulary" in data.files
             head = cls(
                 weights=[data[f"W{i}"] for i in range(n)],
                 biases=[data[f"b{i}"] for i in range(n)],
@@ -132,6 +240,10 @@ class EmotionHead:
                 config=meta,
                 labels=tuple(str(x) for x in data["labels"]),
                 log_prior=data["log_prior"] if "log_prior" in data.files else None,
+                vocabulary=[str(w) for w in data["vocabulary"]] if words else None,
+                word_weights=data["word_weights"] if words else None,
+                word_bias=data["word_bias"] if words else None,
+                ekman_bias=data["ekman_bias"] if "ekman_bias" in data.files else None,
             )
         if head.labels != GOEMOTIONS_LABELS:
             raise ValueError(f"{path} does not predict the 28 GoEmotions labels in order.")

@@ -24,6 +24,15 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
+from cxinsight.emotions.cues import (
+    ask_kinds,
+    no_problem_flags,
+    politeness_flags,
+    preceding_questions,
+    question_kinds,
+    request_flags,
+    strip_politeness,
+)
 from cxinsight.emotions.events import event_valence
 from cxinsight.emotions.head import EmotionHead, default_head_path, load_default_head
 from cxinsight.emotions.labels import (
@@ -34,6 +43,7 @@ from cxinsight.emotions.labels import (
 )
 from cxinsight.emotions.lexicon import lexicon_valence
 from cxinsight.errors import CxInsightWarning, MissingStepError
+from cxinsight.estimator import Estimator
 
 _POS = np.array([LABEL_SENTIMENT[x] == "positive" for x in GOEMOTIONS_LABELS], dtype=np.float32)
 _NEG = np.array([LABEL_SENTIMENT[x] == "negative" for x in GOEMOTIONS_LABELS], dtype=np.float32)
@@ -42,7 +52,21 @@ _NEG = np.array([LABEL_SENTIMENT[x] == "negative" for x in GOEMOTIONS_LABELS], d
 DEFAULT_VALENCE_WEIGHTS = {
     "classifier": 1.0, "lexicon": 1.0, "dead_zone": 0.1, "neutral_zone": 0.0, "scale": 2.0,
     "negation": 0.5, "lean": 0.04, "events": 0.0,
+    "problem_question": 0.5, "positive_question": 0.3, "request": 0.2, "politeness": 1.0,
+    "polite_lift": 0.3, "soft_positive": 0.5, "confusion": 0.5, "complaint_ask": 0.3,
+    "info_ask": 0.9, "failures_first": 1.0,
 }
+#: Positive GoEmotions labels that customers show when asking or hoping for something ("please
+#: help", "hope you can fix it") as much as when pleased; ``soft_positive`` weighs them.
+SOFT_POSITIVE = ("approval", "optimism", "caring", "desire")
+#: Valence settings for the cues (question kind, requests, politeness) used when the head file
+#: carries none; tuned on one half of the airline tweets and checked on the other (docs).
+CUE_WEIGHT_KEYS = ("problem_question", "positive_question", "request", "politeness")
+#: |valence| below which a segment reads as neutral in ``kind`` (the usual ±0.05 band).
+KIND_BAND = 0.05
+#: Valence of an answer that says there is no problem ("Nothing really") to a problem question.
+NO_PROBLEM_VALENCE = 0.1
+_GRATITUDE = GOEMOTIONS_LABELS.index("gratitude")
 #: |valence| from which the dominant family must agree with the valence's sign (see predict).
 FAMILY_AGREEMENT_MARGIN = 0.2
 _NEGATION = re.compile(
@@ -53,7 +77,7 @@ _VALENCE_KEYS = frozenset(DEFAULT_VALENCE_WEIGHTS)
 DEFAULT_THRESHOLD = 0.3
 
 
-class EmotionTagger:
+class EmotionTagger(Estimator):
     """Tag texts with GoEmotions probabilities, valence and customer-experience families.
 
     Parameters
@@ -176,6 +200,11 @@ class EmotionTagger:
                 )
             weights.update({k: float(v) for k, v in self.valence_weights.items()})
         self.valence_weights_ = weights
+        label_valence = (_POS - _NEG).astype(np.float64)
+        for label in SOFT_POSITIVE:
+            label_valence[GOEMOTIONS_LABELS.index(label)] *= weights["soft_positive"]
+        label_valence[GOEMOTIONS_LABELS.index("confusion")] = -weights["confusion"]
+        self._label_valence = label_valence
         self.threshold_ = float(
             self.threshold if self.threshold is not None else config.get("family_threshold", DEFAULT_THRESHOLD)
         )
@@ -189,16 +218,6 @@ class EmotionTagger:
 
     def _param_key(self) -> str:
         return repr(sorted((k, repr(v)) for k, v in self.get_params().items()))
-
-    def get_params(self) -> dict[str, Any]:
-        """Return the constructor parameters (scikit-learn style)."""
-        return {
-            "head": self.head, "transformers_model": self.transformers_model,
-            "label_map": self.label_map, "families": self.families, "threshold": self.threshold,
-            "lexicon": self.lexicon, "extra_words": self.extra_words, "events": self.events,
-            "valence_weights": self.valence_weights, "embedding_model": self.embedding_model,
-            "batch_size": self.batch_size,
-        }
 
     @property
     def uses_embeddings(self) -> bool:
@@ -250,7 +269,7 @@ class EmotionTagger:
                 f"embeddings has {len(embeddings)} rows but there are {len(texts)} texts; "
                 "pass one embedding per text, in the same order."
             )
-        return self.head_.predict_proba(embeddings)
+        return self.head_.predict_proba(embeddings, texts)
 
     def family_scores(self, proba: np.ndarray) -> np.ndarray:
         """Return (n, n_families) family probabilities from label probabilities.
@@ -266,8 +285,10 @@ class EmotionTagger:
         logq = np.log1p(-np.clip(P, 0.0, 1 - 1e-6)) @ self._family_matrix
         return 1.0 - np.exp(logq)
 
-    def valence(self, texts: Sequence[str], proba: np.ndarray) -> np.ndarray:
-        """Return valence in [−1, 1] from label probabilities and the lexicon.
+    def valence(
+        self, texts: Sequence[str], proba: np.ndarray, questions: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        """Return valence in [−1, 1] from label probabilities, the lexicon and the cues.
 
         ``valence = tanh(k * shrink(s, z0 + z1 * n)) + lean * tanh(10 * s)`` with
         ``s = a * c + b * l``, clipped to [−1, 1], where
@@ -290,12 +311,26 @@ class EmotionTagger:
         while VADER's rules do. So when a text contains a negation word and ``c`` and ``l``
         disagree in sign, the classifier weight is multiplied by ``1 − negation`` (the
         ``negation`` weight, tuned too).
+
+        The cues then read the text in context (:meth:`read_cues`): politeness does not lift a
+        complaint, answers to problem questions shift down and answers to "what do you like"
+        questions up, and requests are never positive.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        proba : ndarray (n, 28)
+        questions : sequence of str or None, optional
+            The question each text answers (survey column or the interviewer's question).
         """
-        self._setup()
-        P = np.asarray(proba, dtype=np.float64)
+        return self.read_cues(texts, proba, questions)["valence"]
+
+    def _base_valence(self, texts: list[str], P: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The valence formula without cues (see :meth:`valence`), and the event scores."""
+        P = np.asarray(P, dtype=np.float64)
         total = P.sum(1, keepdims=True)
         P = np.divide(P, total, out=np.zeros_like(P), where=total > 0)
-        c = P @ _POS - P @ _NEG
+        c = P @ self._label_valence
         n = P[:, GOEMOTIONS_LABELS.index("neutral")]
         w = self.valence_weights_
         lex = negated = events = None
@@ -305,9 +340,99 @@ class EmotionTagger:
             negated = has_negation(texts)
             if w.get("events", 0.0):
                 events = event_valence(texts, self.events)
-        return combine_valence(c, lex, w, negated, n, events)
+        return combine_valence(c, lex, w, negated, n, events), events
 
-    def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> pd.DataFrame:
+    def read_cues(
+        self, texts: Sequence[str], proba: np.ndarray, questions: Sequence[str | None] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Return valence with the cues applied, and the cues themselves.
+
+        With ``w = valence_weights_`` and ``v`` the valence formula's result:
+
+        1. **politeness** (``w["politeness"]``, 0 switches it off): a text holding "thanks",
+           "please", "really nicely", ... is scored again without them (gratitude removed from
+           the classifier's share, the words removed from the lexicon text); when that rest
+           reads negative, or a failure event is reported, ``v`` becomes the lower of the two.
+        2. **question kind** (:func:`cxinsight.emotions.cues.question_kind` of ``questions``):
+           an answer to a problem question gets ``v − w["problem_question"]`` unless it says
+           there is no problem ("Nothing really", then ``max(v, 0.1)``); an answer to a
+           positive question gets ``v + w["positive_question"]``.
+        3. **request** (:func:`cxinsight.emotions.cues.request_flags`): a request or wish gets
+           ``min(v, 0) − w["request"]``: an unmet need, never delight.
+
+        The result is clipped to [−1, 1].
+
+        Returns
+        -------
+        dict
+            ``valence``, ``text_valence`` (before the question's context: what the words alone
+            say, used to pick the emotion family), ``question_kind`` (``problem`` / ``positive`` / ``neutral`` / ``none``),
+            ``request`` (bool), ``no_problem`` (bool), ``polite`` (bool).
+        """
+        self._setup()
+        texts = _as_texts(texts)
+        P = np.asarray(proba, dtype=np.float64)
+        v, events = self._base_valence(texts, P)
+        w = self.valence_weights_
+        if events is not None and w.get("failures_first", 0.0) > 0:
+            # a reported failure outweighs polite or hopeful words ("43 minutes on hold! I want
+            # to love you"): valence moves towards the failure's own reading
+            own = np.tanh(w["scale"] * w["events"] * events)
+            f = w["failures_first"]
+            v = np.where(events < 0, np.minimum(v, (1 - f) * v + f * own), v)
+        n = len(texts)
+        if questions is None:
+            kinds = np.full(n, "none", dtype=object)
+        else:
+            questions = list(questions)
+            if len(questions) != n:
+                raise ValueError(
+                    f"questions has {len(questions)} entries but there are {n} texts; pass one "
+                    "question (or None) per text, in the same order."
+                )
+            kinds = question_kinds(questions)
+        use_cues = bool(self.lexicon)
+        request = request_flags(texts) if use_cues else np.zeros(n, dtype=bool)
+        polite = politeness_flags(texts) if use_cues else np.zeros(n, dtype=bool)
+        no_problem = np.zeros(n, dtype=bool)
+        problem = kinds == "problem"
+        if problem.any():
+            no_problem[problem] = no_problem_flags([texts[i] for i in np.flatnonzero(problem)])
+        if use_cues and w.get("politeness", 0.0) and polite.any():
+            idx = np.flatnonzero(polite)
+            sub = [texts[i] for i in idx]
+            Q = P[idx].copy()
+            Q[:, _GRATITUDE] *= 1.0 - w["politeness"]
+            rest, _ = self._base_valence([strip_politeness(t) for t in sub], Q)
+            failed = events[idx] < 0 if events is not None else np.zeros(len(idx), dtype=bool)
+            lower = (rest < -KIND_BAND) | failed
+            v[idx] = np.where(lower, np.minimum(v[idx], rest), v[idx])
+            # politeness alone ("Can I get a receipt? Thanks!") lifts a neutral rest this far at most
+            plain = ~lower & (rest <= KIND_BAND)
+            v[idx] = np.where(plain, np.minimum(v[idx], rest + w.get("polite_lift", 1.0)), v[idx])
+        if use_cues and (w.get("complaint_ask", 0.0) or w.get("info_ask", 0.0)):
+            asks = ask_kinds(texts)
+            v = np.where(asks == "complaint", v - w.get("complaint_ask", 0.0), v)
+            damp = (asks == "info") & (v > 0)
+            v = np.where(damp, v * (1.0 - w.get("info_ask", 0.0)), v)
+        own = np.clip(v, -1.0, 1.0)  # the text's own reading, before the question's context
+        shift = np.zeros(n)
+        shift[problem & ~no_problem] = -w.get("problem_question", 0.0)
+        shift[kinds == "positive"] = w.get("positive_question", 0.0)
+        v = v + shift
+        v[no_problem] = np.maximum(v[no_problem], NO_PROBLEM_VALENCE)
+        if use_cues:
+            v[request] = np.minimum(v[request], 0.0) - w.get("request", 0.0)
+            own[request] = np.minimum(own[request], 0.0)
+        return {"valence": np.clip(v, -1.0, 1.0), "text_valence": own, "question_kind": kinds,
+                "request": request, "no_problem": no_problem, "polite": polite}
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        questions: Sequence[str | None] | None = None,
+    ) -> pd.DataFrame:
         """Tag each text.
 
         Parameters
@@ -316,22 +441,41 @@ class EmotionTagger:
         embeddings : ndarray, optional
             Precomputed embeddings of ``texts`` (e.g. ``corpus.embeddings``), so nothing is
             embedded again.
+        questions : sequence of str or None, optional
+            The question each text answers (a survey column's question, or the interviewer's
+            preceding question); ``None`` entries for texts without one.
 
         Returns
         -------
         DataFrame
             One row per text: a probability column per GoEmotions label (named exactly as in
             GoEmotions, ``admiration`` ... ``neutral``), ``valence`` in [−1, 1], ``emotion``
-            (dominant family), ``emotion_score`` (its probability) and ``emotions``
-            (``;``-joined families at or above :attr:`threshold_`, strongest first).
+            (dominant family, or ``request`` for a request or wish), ``emotion_score`` (the
+            dominant family's probability), ``emotions`` (``;``-joined families at or above
+            :attr:`threshold_`, strongest first), then ``question_kind`` (``problem`` /
+            ``positive`` / ``neutral`` / ``none``), ``request`` (bool) and ``kind``
+            (``request``, else ``complaint`` below −0.05, ``praise`` above +0.05, else
+            ``neutral``).
         """
         texts = _as_texts(texts)
         P = self.predict_proba(texts, embeddings)
         out = pd.DataFrame(P, columns=list(GOEMOTIONS_LABELS))
-        out["valence"] = self.valence(texts, P)
+        cues = self.read_cues(texts, P, questions)
+        valence = cues["valence"]
+        out["valence"] = valence
         F = self.family_scores(P)
-        out["emotion"], out["emotion_score"], out["emotions"] = self._families_from_scores(
-            F, out["valence"].to_numpy()
+        request = cues["request"]
+        emotion, score, listed = self._families_from_scores(F, cues["text_valence"], request)
+        if request.any():
+            emotion = emotion.astype(object)
+            emotion[request] = "request"
+            listed = ["request;" + x if r else x for x, r in zip(listed, request)]
+        out["emotion"], out["emotion_score"], out["emotions"] = emotion, score, listed
+        out["question_kind"] = cues["question_kind"]
+        out["request"] = request
+        out["kind"] = np.where(
+            request, "request",
+            np.where(valence < -KIND_BAND, "complaint", np.where(valence > KIND_BAND, "praise", "neutral")),
         )
         return out
 
@@ -347,13 +491,14 @@ class EmotionTagger:
         return np.asarray(signs)
 
     def _families_from_scores(
-        self, F: np.ndarray, valence: np.ndarray
+        self, F: np.ndarray, valence: np.ndarray, request: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Dominant family, its probability, and the families above threshold.
 
         The dominant family is the most probable one that agrees with the valence: when
         ``|valence| >= FAMILY_AGREEMENT_MARGIN``, families of the opposite sign (and the
-        neutral family) are passed over, so "not happy at all" is not tagged delight.
+        neutral family) are passed over, so "not happy at all" is not tagged delight. For
+        requests positive families are never listed ("this would be awesome" is not delight).
         """
         names = self._family_names
         if len(F) == 0:
@@ -362,6 +507,9 @@ class EmotionTagger:
         v = np.sign(valence) * (np.abs(valence) >= FAMILY_AGREEMENT_MARGIN)
         neutral = signs[None, :] == 2
         clash = (neutral & (v[:, None] != 0)) | (~neutral & (signs[None, :] * v[:, None] < 0))
+        if request is not None and np.any(request):
+            clash = clash | (np.asarray(request, dtype=bool)[:, None] & (signs[None, :] == 1))
+            F = np.where(np.asarray(request, dtype=bool)[:, None] & (signs[None, :] == 1), 0.0, F)
         allowed = np.where(clash, -1.0, F)
         stuck = (allowed < 0).all(1)
         allowed[stuck] = F[stuck]  # every family clashes: keep the plain ranking
@@ -394,7 +542,10 @@ def tag_emotions(corpus: Corpus, tagger: EmotionTagger | None = None) -> Corpus:
     -------
     Corpus
         A new corpus whose ``segments`` gain ``valence``, ``emotion``, ``emotion_score``,
-        ``emotions`` and ``p_<label>`` for the 28 GoEmotions labels (see
+        ``emotions``, ``question_kind``, ``request``, ``kind`` and ``p_<label>`` for the 28
+        GoEmotions labels. The question of each segment is its ``question`` column (survey
+        answers) or, in interviews, the last interviewer turn before it
+        (:func:`cxinsight.emotions.cues.preceding_questions`) (see
         ``docs/data_model.md``), with ``meta["emotions"]`` summarising the result.
 
     Raises
@@ -416,9 +567,10 @@ def tag_emotions(corpus: Corpus, tagger: EmotionTagger | None = None) -> Corpus:
         embeddings = corpus.embeddings
         _check_embedding_model(corpus, tagger)
     texts = segments["text"].fillna("").astype(str).tolist()
-    result = tagger.predict(texts, embeddings=embeddings)
+    questions = preceding_questions(segments, corpus.turns)
+    result = tagger.predict(texts, embeddings=embeddings, questions=questions.tolist())
     new = segments.copy()
-    for col in ("valence", "emotion", "emotion_score", "emotions"):
+    for col in ("valence", "emotion", "emotion_score", "emotions", "question_kind", "request", "kind"):
         new[col] = result[col].to_numpy()
     for label in GOEMOTIONS_LABELS:
         new[f"p_{label}"] = result[label].to_numpy()
@@ -426,13 +578,16 @@ def tag_emotions(corpus: Corpus, tagger: EmotionTagger | None = None) -> Corpus:
     counts = pd.Series(result["emotion"]).value_counts()
     sign = dict(zip(tagger.families_, tagger._family_signs()))
     mixed = sum(
-        {1, -1} <= {sign[f] for f in listed.split(";")} for listed in result["emotions"]
+        {1, -1} <= {sign.get(f, 0) for f in listed.split(";")} for listed in result["emotions"]
     )
     meta["emotions"] = {
         "segments": len(new),
         "families": {str(k): int(v) for k, v in counts.items()},
         "mean_valence": float(result["valence"].mean()) if len(result) else None,
         "mixed": int(mixed),
+        "requests": int(result["request"].sum()),
+        "question_kinds": {str(k): int(v) for k, v in
+                           pd.Series(result["question_kind"]).value_counts().items()},
     }
     return corpus.with_step("tag_emotions", tagger.describe(), segments=new, meta=meta)
 
