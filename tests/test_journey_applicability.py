@@ -203,3 +203,15 @@ def test_demo_curve_small_study_has_no_intervals(demo_embedded):
     curve = cx.journey_curve(corpus)
     assert (curve["n_participants"] <= 3).all() and not curve["reliable"].any()
     assert curve["ci_low"].isna().all()
+
+
+def test_adaptation_to_the_study_is_optional_and_deterministic(demo_embedded):
+    base = cx.assign_stages(demo_embedded)
+    adapted = cx.assign_stages(demo_embedded, settings={"adapt_rounds": 1, "adapt_weight": 0.5})
+    again = cx.assign_stages(demo_embedded, settings={"adapt_rounds": 1, "adapt_weight": 0.5})
+    pd.testing.assert_frame_equal(adapted.segments, again.segments)
+    seg, ref = adapted.segments, base.segments
+    part = seg["role"] == "participant"
+    # on a clean demo the study's own words agree with the stage descriptions
+    assert (seg.loc[part, "stage"].fillna("-") == ref.loc[part, "stage"].fillna("-")).mean() >= 0.9
+    assert adapted.provenance[-1]["params"]["settings"]["adapt_rounds"] == 1

@@ -140,11 +140,16 @@ def decide(evidence: dict[str, Any], n_stages: int, guide_kind: str) -> tuple[bo
             "No interview guide could be found (no interviewer questions or survey questions), "
             "so there is no evidence that the study walks through the journey's stages."
         )
-    if share < MIN_MATCH_SHARE or evidence["guide_stages"] < MIN_GUIDE_STAGES:
+    if share < MIN_MATCH_SHARE:
         return False, (
-            f"The study does not follow the journey map: {share:.0%} of its {nq} {what} are "
-            f"about a journey stage and {evidence['guide_stages']} of {n_stages} stages are "
-            f"asked about (a journey study asks about at least {MIN_GUIDE_STAGES})."
+            f"The study does not follow the journey map: only {share:.0%} of its {nq} {what} "
+            f"are about a journey stage (a journey study has at least {MIN_MATCH_SHARE:.0%})."
+        )
+    if evidence["guide_stages"] < MIN_GUIDE_STAGES:
+        return False, (
+            f"The study does not follow the journey map: its {what} ask about "
+            f"{evidence['guide_stages']} of the {n_stages} journey stages (a journey study asks "
+            f"about at least {MIN_GUIDE_STAGES})."
         )
     order = evidence["guide_order"]
     if not (np.isfinite(order) and order >= MIN_ORDER):

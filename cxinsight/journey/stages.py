@@ -76,6 +76,13 @@ class StageSettings:
         How much less likely a step back is than a step forward (ratio, > 1).
     skip_decay : float
         Factor per extra stage skipped when moving forward by more than one stage.
+    adapt_rounds : int
+        Rounds of adaptation to the study's own words: after a first pass, the answers placed
+        with posterior >= ``adapt_confidence`` become extra, study-specific examples of their
+        stage (the mean similarity to a segment's ``adapt_neighbours`` nearest ones), mixed
+        into evidence (b) with weight ``adapt_weight``. Uses no labels. 0 switches it off.
+    adapt_weight, adapt_confidence : float
+    adapt_neighbours : int
     """
 
     temperature: float = 0.08
@@ -89,6 +96,10 @@ class StageSettings:
     stay: float = 0.9
     back_penalty: float = 20.0
     skip_decay: float = 0.3
+    adapt_rounds: int = 0
+    adapt_weight: float = 0.5
+    adapt_confidence: float = 0.8
+    adapt_neighbours: int = 5
 
 
 def _keyword_patterns(
@@ -384,40 +395,29 @@ def assign_stages(
     iids = seg["interview_id"].astype(str).to_numpy()
     turns = seg["turn"].to_numpy()
     texts_arr = np.asarray(texts, dtype=object)
-    post = np.zeros((len(seg), k + 1))
-    path = np.full(len(seg), -1, dtype=np.int64)
     trans = _transition_matrix(k, cfg.stay, cfg.back_penalty, cfg.skip_decay)
     log_start = np.log(np.r_[np.full(k, 0.5 / k), 0.5])
-    for iid in pd.unique(iids):
-        mine = np.flatnonzero((iids == iid) & in_unit)
-        if len(mine) == 0:
-            continue
-        unit_turns = sorted(set(turns[mine].tolist()))
-        unit_rows = [mine[turns[mine] == t] for t in unit_turns]
-        e = np.zeros((len(unit_rows), k + 1))
-        question = None
-        for u, rows in enumerate(unit_rows):
-            e[u] = emis[rows].sum(axis=0) / len(rows) ** cfg.length_exponent
-            if is_int[rows[0]]:
-                asked = [r for r in rows if "?" in texts_arr[r]] or list(rows)
-                question = asq[asked].mean(axis=0)
-            elif use_question and question is not None:
-                e[u] += cfg.question_carry * question
-            man = [manual.iat[r] for r in rows if is_manual[r]]
-            if man:
-                v = max(set(man), key=man.count)
-                e[u] = -1e6
-                e[u, k if v == "" else journey.index(v)] = 0.0
-        if use_sequence:
-            p, pth = _forward_backward(e, trans, log_start)
-        else:
-            z = np.exp(e - e.max(axis=1, keepdims=True))
-            p = z / z.sum(axis=1, keepdims=True)
-            pth = p.argmax(axis=1)
-        for u, rows in enumerate(unit_rows):
-            keep = rows[usable[rows] | is_manual[rows]]
-            post[keep] = p[u]
-            path[keep] = pth[u]
+
+    def decode(emis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _decode_interviews(
+            emis, asq, iids, turns, texts_arr, is_int, usable, in_unit, manual, is_manual,
+            journey, k, cfg, trans, log_start, use_question, use_sequence)
+
+    post, path = decode(emis)
+    answers = ~is_int & usable & ~is_manual
+    for _ in range(cfg.adapt_rounds if use_similarity else 0):
+        # the study's own words: stages re-described by the answers already placed with
+        # confidence (no labels involved), so that domain vocabulary counts as evidence
+        adapted = _adapted_scores(emb, post, path, answers, k, cfg)
+        if adapted is None:
+            break
+        emis = np.zeros((len(seg), k + 1))
+        emis[~is_int] += cfg.similarity_weight * (
+            (1 - cfg.adapt_weight) * own[~is_int] + cfg.adapt_weight * adapted[~is_int])
+        if use_question:
+            emis[is_int] += cfg.question_weight * asq[is_int]
+        emis += cfg.keyword_weight * kw
+        post, path = decode(emis)
 
     names = np.array(journey.names + [""], dtype=object)
     stage = pd.Series(pd.NA, index=seg.index, dtype="object")
@@ -519,3 +519,83 @@ def _guide(corpus: Corpus, seg: pd.DataFrame, emb: np.ndarray, q_proto: np.ndarr
         return appl.guide_evidence(scores, ["survey"] * len(questions),
                                    np.arange(len(questions)), k), "survey"
     return appl.guide_evidence(np.zeros((0, k + 1)), [], [], k), "none"
+
+
+def _decode_interviews(emis, asq, iids, turns, texts_arr, is_int, usable, in_unit, manual,
+                       is_manual, journey, k, cfg, trans, log_start, use_question,
+                       use_sequence) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior and Viterbi stage of every segment, one sequence per interview (by turn)."""
+    post = np.zeros((len(emis), k + 1))
+    path = np.full(len(emis), -1, dtype=np.int64)
+    for iid in pd.unique(iids):
+        mine = np.flatnonzero((iids == iid) & in_unit)
+        if len(mine) == 0:
+            continue
+        unit_turns = sorted(set(turns[mine].tolist()))
+        unit_rows = [mine[turns[mine] == t] for t in unit_turns]
+        e = np.zeros((len(unit_rows), k + 1))
+        question = None
+        for u, rows in enumerate(unit_rows):
+            e[u] = emis[rows].sum(axis=0) / len(rows) ** cfg.length_exponent
+            if is_int[rows[0]]:
+                asked = [r for r in rows if "?" in texts_arr[r]] or list(rows)
+                question = asq[asked].mean(axis=0)
+            elif use_question and question is not None:
+                e[u] += cfg.question_carry * question
+            man = [manual.iat[r] for r in rows if is_manual[r]]
+            if man:
+                v = max(set(man), key=man.count)
+                e[u] = -1e6
+                e[u, k if v == "" else journey.index(v)] = 0.0
+        if use_sequence:
+            p, pth = _forward_backward(e, trans, log_start)
+        else:
+            z = np.exp(e - e.max(axis=1, keepdims=True))
+            p = z / z.sum(axis=1, keepdims=True)
+            pth = p.argmax(axis=1)
+        for u, rows in enumerate(unit_rows):
+            keep = rows[usable[rows] | is_manual[rows]]
+            post[keep] = p[u]
+            path[keep] = pth[u]
+    return post, path
+
+
+#: Most study-specific examples per stage used by the adaptation (the most confident ones).
+_MAX_ADAPT_EXAMPLES = 500
+
+
+def _adapted_scores(emb: np.ndarray, post: np.ndarray, path: np.ndarray, answers: np.ndarray,
+                    k: int, cfg: StageSettings) -> np.ndarray | None:
+    """Similarity of every segment to the study's own confidently placed answers, per stage.
+
+    For each stage, the answers placed there with posterior >= ``cfg.adapt_confidence`` are
+    its study-specific examples; a segment's score is the mean of its ``cfg.adapt_neighbours``
+    most similar examples (itself excluded), centred per stage over the answers and divided by
+    the temperature. Stages with fewer than three such answers keep a score of 0.
+    """
+    placed = answers & (path >= 0) & (path < k)
+    conf = np.where(placed, post[np.arange(len(post)), np.clip(path, 0, k)], 0.0)
+    out = np.zeros((len(emb), k + 1))
+    found = False
+    for s in range(k):
+        ex = np.flatnonzero(placed & (path == s) & (conf >= cfg.adapt_confidence))
+        if len(ex) < 3:
+            continue
+        found = True
+        if len(ex) > _MAX_ADAPT_EXAMPLES:  # the most confident ones (ties: corpus order)
+            ex = np.sort(ex[np.argsort(-conf[ex], kind="stable")[:_MAX_ADAPT_EXAMPLES]])
+        n = min(cfg.adapt_neighbours, len(ex) - 1)
+        pos = {int(r): j for j, r in enumerate(ex)}
+        for lo in range(0, len(emb), 4096):  # in chunks: memory stays small on big studies
+            sims = emb[lo:lo + 4096] @ emb[ex].T
+            for i in range(lo, min(lo + 4096, len(emb))):
+                if i in pos:
+                    sims[i - lo, pos[i]] = -np.inf  # a segment is not its own example
+            top = -np.partition(-sims, n - 1, axis=1)[:, :n]
+            out[lo:lo + 4096, s] = top.mean(axis=1)
+    if not found:
+        return None
+    rows = answers
+    if rows.sum() >= 2 * (k + 1):
+        out[:, :k] -= out[rows, :k].mean(axis=0)
+    return out / cfg.temperature
