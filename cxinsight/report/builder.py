@@ -559,6 +559,10 @@ def _method(doc: Document, ctx: _Context) -> None:
         "assign_stages": "Each segment was assigned to a journey stage using the interviewer's question, the segment's content and its place in the interview.",
         "synthesise": "Insights combine how many people raise a theme (split by journey stage where the journey applies) with how they feel about it; requests and wishes are counted as unmet needs, never delight; group differences use Fisher's exact test with Benjamini–Hochberg correction, among those who answered the group question; confidence intervals resample people.",
     }
+    if not ctx.journey:
+        text["assign_stages"] = ("The interview guide and the answers were checked against the "
+                                 "customer journey map; the study does not follow it, so findings "
+                                 "are not split by journey stage.")
     items = [text[s] for s in dict.fromkeys(steps) if s in text]
     if "synthesise" not in steps:
         items.append(text["synthesise"])
