@@ -452,7 +452,7 @@ class Corpus:
                 fh.write(json.dumps(doc, indent=2, ensure_ascii=False))
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp, 0o755 & ~_umask())
+            os.chmod(tmp, 0o777 & ~_umask())
             if path.exists():
                 old = path.parent / f".{path.name}.old-{os.getpid()}"
                 os.rename(path, old)

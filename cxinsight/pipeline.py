@@ -235,6 +235,9 @@ class OutputFolder:
             self._clean_leftovers()
             self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-",
                                                  dir=out.parent))
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(self.staging, 0o777 & ~mask)  # mkdtemp's 0o700 would stick to OUT
         except BaseException:
             self.release()
             raise

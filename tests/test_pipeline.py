@@ -101,6 +101,11 @@ def test_outputs_are_atomic_and_the_key_goes_with_them(tmp_path, monkeypatch):
     assert (out / "report.html").exists() and (out / "corpus" / "corpus.json").exists()
     assert key.exists() and cx.Corpus.load(out / "corpus").steps == corpus.steps
     assert not list(tmp_path.glob(".out.*"))
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask  # not the 0o700 of a temporary folder
     # a non-empty --out is refused before any work, and kept as it was
     with pytest.raises(cx.OutputError, match="overwrite"):
         cx.analyse(study, out=out, key_path=tmp_path / "keys" / "k2.key")
