@@ -82,13 +82,13 @@ def test_meta_counts_add_up():
 
 # ---------------------------------------------------------------- equality with one process
 def test_dask_embedding_computes_the_same_vectors(client, sample_corpus):
-    corpus = sample_corpus.replace(segments=sample_corpus.segments.head(40))
+    corpus = sample_corpus.replace(segments=sample_corpus.segments.head(12))
     engine = D.DaskEngine(client, partitions=2)
     opts = {"cache": False}
     remote, _ = engine.execute(step("embed"), corpus, opts, Context())
     local = cx.embed(corpus, cache=False)
     assert engine.info["steps_on_workers"] == ["embed"]
-    assert remote.embeddings.shape == (40, local.embeddings.shape[1])
+    assert remote.embeddings.shape == (12, local.embeddings.shape[1])
     assert np.array_equal(remote.embeddings, local.embeddings)
     assert remote.provenance[-1]["params"] == local.provenance[-1]["params"]
 
