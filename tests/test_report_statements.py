@@ -35,7 +35,10 @@ def hostile(tmp_path_factory):
 
 
 def test_markdown_escape_function():
-    assert md_escape("<img onerror=x>") == "&lt;img onerror=x&gt;"
+    assert md_escape("<img onerror=x>") == "&lt;img onerror=x>"
+    assert md_escape("p < 0.001 & more") == "p < 0.001 & more"
+    assert md_escape("&amp; &#60;") == "&amp;amp; &amp;#60;"
+    assert md_escape("> quoted") == "\\> quoted"
     assert md_escape("# title") == "\\# title"
     assert md_escape("1. one") == "1\\. one"
     assert md_escape("0.003") == "0.003" and md_escape("-0.5") == "-0.5"
@@ -51,7 +54,7 @@ def test_markdown_twin_has_nothing_live(hostile):
     assert not re.search(r"(?<!\\)\*\*bold(?<!\\)\*\*", md)
     # no line of data starts a heading: the theme label's '#' is escaped
     assert not any(line.startswith("# ") and "billing" in line for line in md.splitlines())
-    assert "\\# &lt;b&gt;billing&lt;/b&gt; \\[surprises\\]" in md
+    assert "\\# &lt;b>billing&lt;/b> \\[surprises\\]" in md
 
 
 def test_html_escapes_data(hostile):
@@ -127,3 +130,12 @@ def test_reading_report_summarised(plain_html):
 def test_group_comparisons_in_report_name_the_variable(plain_html):
     assert "detractors vs promoters" in plain_html
     assert "vs others" not in plain_html and "family participants" not in plain_html
+
+
+def test_rendered_markdown_has_no_live_html(hostile):
+    markdown = pytest.importorskip("markdown", reason="Python-Markdown (a mkdocs dependency) is absent")
+    _, md = hostile
+    page = markdown.markdown(md, extensions=["tables"])
+    assert "<img src=x" not in page and "<script" not in page and "<b>billing" not in page
+    assert 'href="javascript' not in page and "<strong>bold" not in page
+    assert "&lt;img src=x onerror=" in page

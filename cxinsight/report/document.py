@@ -165,21 +165,25 @@ def render_html(doc: Document) -> str:
 
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
-_MD_LEADING_MARK = re.compile(r"^([#+=-])(?=[\s#=-]|$)")
+_MD_LEADING_MARK = re.compile(r"^([#+=-](?=[\s#=-]|$)|>)")
+_MD_AMP = re.compile(r"&(?=[A-Za-z#])")  # could start an entity
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")  # could start a tag, a comment or an autolink
 _MD_LEADING_NUMBER = re.compile(r"^(\d+)([.)])(?=\s|$)")
 
 
 def md_escape(text: object) -> str:
     """Make ``text`` inert in Markdown: it shows as written and nothing in it is live.
 
-    Newlines become spaces (one block stays one block); ``&``, ``<`` and ``>`` become HTML
-    entities, so raw HTML such as ``<img onerror=...>`` and autolinks are shown, not run;
+    Newlines become spaces (one block stays one block); a ``<`` that could open a tag, comment or
+    autolink becomes ``&lt;`` and an ``&`` that could start an entity ``&amp;``, so raw HTML such
+    as ``<img onerror=...>`` is shown, never run (``p < 0.001`` stays as it is);
     Markdown's inline controls (backslash, backtick, ``*``, ``_``, ``[``, ``]``, ``|``, ``~``) are
-    backslash-escaped; and a leading ``#``, ``+``, ``-``, ``=`` or ``1.`` followed by a space
-    cannot start a heading, list or rule (``0.25`` and ``-0.5`` stay as they are).
+    backslash-escaped; and a leading ``>``, or ``#``, ``+``, ``-``, ``=`` or ``1.`` followed by a
+    space, cannot start a quote, heading, list or rule (``0.25`` and ``-0.5`` stay as they are).
     """
     t = " ".join(str(text).split())
-    t = t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    t = _MD_AMP.sub("&amp;", t)
+    t = _MD_TAG.sub("&lt;", t)
     t = _MD_INLINE.sub(r"\\\1", t)
     t = _MD_LEADING_MARK.sub(r"\\\1", t)
     return _MD_LEADING_NUMBER.sub(r"\1\\\2", t)
