@@ -162,3 +162,19 @@ def test_survey_format_on_a_mixed_folder_reads_transcripts_as_usual(tmp_path):
     (tmp_path / "int01.txt").write_text("Interviewer: How was the box?\nParticipant: Late again.\n")
     c = cx.read(tmp_path, format="survey")
     assert {f["format"] for f in c.meta["files"]} == {"survey", "text"}
+
+
+def test_repeated_sentence_answers_are_still_open_ended():
+    """A short survey where many respondents gave the same sentence is still free text:
+    long answers are never categories, however often they recur."""
+    from cxinsight.ingest.survey import profile_columns
+
+    answers = ["The app logs me out every few days and it is annoying.",
+               "Finding how to change my tariff is really hard in the menus.",
+               "Nothing really, it works fine for what I need every month."] * 20
+    df = pd.DataFrame({"ResponseId": [f"R_{i:03d}" for i in range(60)],
+                       "Tariff": ["Fixed", "Variable", "EV"] * 20,
+                       "What is difficult?": answers})
+    prof = profile_columns(df.astype(str))
+    assert "What is difficult?" in prof["open"]
+    assert "Tariff" in prof["categorical"]

@@ -120,6 +120,10 @@ def _classify(name: str, values: list[str], n_rows: int) -> str:
     distinct = len({v.casefold() for v in filled})
     unique_ratio = distinct / n
     mean_words = sum(len(v.split()) for v in filled) / n
+    # sentences are answers, however often the same words recur (a short survey, copied
+    # answers); categories and multiple-choice items are short labels
+    if mean_words >= 6:
+        return "open"
     # multiple choice: comma-separated items that recur across respondents
     if any("," in v or ";" in v for v in filled) and n >= 3:
         items = _items(filled)
