@@ -260,12 +260,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="Real texts for the embedding speed/cosine check (0: skip).")
     ap.add_argument("--workers", type=int, default=2, help="Processes / Dask workers.")
     ap.add_argument("--no-xlsx", action="store_true", help="Skip the Excel export.")
+    ap.add_argument("--save", metavar="FILE",
+                    help="Append each finished measurement (JSON lines) to FILE as it ends.")
+    ap.add_argument("--tables-from", metavar="FILE",
+                    help="Only print the tables of measurements saved with --save.")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="local", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
         print(json.dumps(run_one(args.one, args.engine, not args.no_xlsx, args.workers)))
         return 0
+    if args.tables_from:
+        return print_saved(Path(args.tables_from))
     if not DATA.exists():
         print(f"shared data {DATA} is not available (set CXINSIGHT_SHARED_DATA); skipped.")
         return 0
@@ -294,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in sizes:
         results.append(in_subprocess(n, "local", not args.no_xlsx, args.workers))
+        _save(args.save, {"kind": "size", **results[-1]})
         print(f"  size {n:,}: {results[-1]['wall_total']:.0f} s wall, load "
               f"{os.getloadavg()[0]:.1f}", flush=True)
     if results:
@@ -303,16 +310,41 @@ def main(argv: list[str] | None = None) -> int:
             a = in_subprocess(args.dask_size, "local", False, args.workers, Path(keep) / "local")
             b = in_subprocess(args.dask_size, "dask", False, args.workers, Path(keep) / "dask")
             same = compare(Path(keep) / "local", Path(keep) / "dask")
-        print(f"\n### Dask (LocalCluster, {args.workers} single-thread workers) vs one process, "
-              f"{a['segments']:,} segments, both cold\n")
-        print("| engine | wall s (analysis) | CPU s driver | CPU s workers | themes | "
-              "identical segments, themes, stages, valence, insights |")
-        print("|---|---|---|---|---|---|")
-        print(f"| local | {a['wall_analyse']:.1f} | {a['cpu_driver']:.0f} | - | {a['themes']} | |")
-        print(f"| dask | {b['wall_analyse']:.1f} | {b['cpu_driver']:.0f} | {b['cpu_workers']:.0f} | "
-              f"{b['themes']} | {same} |")
-        print(f"\nWall-time ratio dask / local: {b['wall_analyse'] / a['wall_analyse']:.2f}")
+        _save(args.save, {"kind": "dask", "local": a, "dask": b, "same": same,
+                          "workers": args.workers})
+        print_dask(a, b, same, args.workers)
     return 0
+
+
+def _save(path: str | None, record: dict) -> None:
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+
+def print_saved(path: Path) -> int:
+    """Print the tables of the measurements saved in ``path`` (JSON lines)."""
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    sizes = sorted((r for r in records if r["kind"] == "size"), key=lambda r: r["segments"])
+    if sizes:
+        print_sizes(sizes)
+    for r in records:
+        if r["kind"] == "dask":
+            print_dask(r["local"], r["dask"], r["same"], r["workers"])
+    return 0
+
+
+def print_dask(a: dict, b: dict, same: str, workers: int) -> None:
+    """The Dask vs one-process table."""
+    print(f"\n### Dask (LocalCluster, {workers} single-thread workers) vs one process, "
+          f"{a['segments']:,} segments, both cold\n")
+    print("| engine | wall s (analysis) | CPU s driver | CPU s workers | themes | "
+          "identical segments, themes, stages, valence, insights |")
+    print("|---|---|---|---|---|---|")
+    print(f"| local | {a['wall_analyse']:.1f} | {a['cpu_driver']:.0f} | - | {a['themes']} | |")
+    print(f"| dask | {b['wall_analyse']:.1f} | {b['cpu_driver']:.0f} | {b['cpu_workers']:.0f} | "
+          f"{b['themes']} | {same} |")
+    print(f"\nWall-time ratio dask / local: {b['wall_analyse'] / a['wall_analyse']:.2f}")
 
 
 def compare(local_dir: Path, dask_dir: Path) -> str:
