@@ -370,6 +370,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _is_bad_input(err):
             print(f"cxinsight: error: {_one_line(err)}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        if isinstance(err, OSError):  # the system refused (a full disk, a lost mount): no bug
+            print(f"cxinsight: error: {_one_line(err)}; nothing partial was kept (run again with "
+                  "--debug for the traceback)", file=sys.stderr)
+            return EXIT_FAILED
         print(f"cxinsight: error: internal error {type(err).__name__}: {_one_line(err)} (this is "
               "a bug in cxinsight; run again with --debug for the traceback)", file=sys.stderr)
         return EXIT_FAILED

@@ -186,3 +186,16 @@ def test_read_prints_reading_report_and_takes_roles_and_survey(tmp_path, capsys)
     survey.write_text("id,How was it?,Score\n1,Late and cold,3\n2,version control,9\n")
     code, out, _ = run(["read", str(survey), "--survey"], capsys)
     assert code == 0 and "survey" in out and "participant (survey)" in out
+
+
+def test_full_disk_is_one_line_without_blaming_a_bug(tmp_path, capsys, monkeypatch):
+    import cxinsight.segmentation
+
+    def full(corpus, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cxinsight.segmentation, "segment", full)
+    code, _, err = run(["analyse", str(_tiny_study(tmp_path)), "--out", str(tmp_path / "o")], capsys)
+    last = err.strip().splitlines()[-1]
+    assert code == 1 and "No space left on device" in last and "bug" not in last
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))
