@@ -334,7 +334,8 @@ class DaskEngine:
         """
         t = _cpu_seconds()
         try:
-            if isinstance(first, Corpus) and s.name in PARTITIONED_STEPS and len(first.turns):
+            if isinstance(first, Corpus) and s.name in PARTITIONED_STEPS and len(first.turns) and (
+                first.segments is None or len(first.segments)):
                 return self._per_interview(s, first, opts, ctx), None
             if isinstance(first, Corpus) and s.name == "embed" and first.segments is not None:
                 return self._embed(first, opts), None
@@ -358,6 +359,10 @@ class DaskEngine:
             seg_rows = [np.flatnonzero(iid.isin(set(ids)).to_numpy()) for ids in parts]
         else:
             seg_rows = [None] * len(parts)
+        if corpus.segments is not None:  # interviews without segments have nothing to do
+            kept = [(ids, rows) for ids, rows in zip(parts, seg_rows)
+                    if rows is not None and len(rows)]
+            parts, seg_rows = [k[0] for k in kept], [k[1] for k in kept]
         futures = [self.client.submit(_run_part, s, _sub_corpus(corpus, ids, rows), dict(opts),
                                       ctx, pure=False)
                    for ids, rows in zip(parts, seg_rows)]
@@ -398,6 +403,10 @@ class DaskEngine:
             return np.argsort(rows, kind="stable")
         # new segments: in the order of their turns, then sentences
         t = corpus.turns
+        ids = t["interview_id"].astype(str)
+        if int((ids != ids.shift()).sum()) == ids.nunique():
+            # each interview's turns are together and partitions follow them: already in order
+            return np.arange(len(gathered))
         where = {(str(i), n): pos for pos, (i, n) in
                  enumerate(zip(t["interview_id"].astype(str), t["turn"]))}
         pos = np.fromiter((where.get((str(i), n), -1) for i, n in

@@ -93,6 +93,24 @@ def test_dask_embedding_computes_the_same_vectors(client, sample_corpus):
     assert remote.provenance[-1]["params"] == local.provenance[-1]["params"]
 
 
+def test_segments_come_back_in_turn_order_when_interviews_interleave(client):
+    from cxinsight.corpus import Corpus
+
+    turns = pd.DataFrame({
+        "interview_id": ["b", "a", "b", "a", "c", "a"], "turn": [0, 0, 1, 1, 0, 2],
+        "speaker": "P", "role": "participant", "start": np.nan, "end": np.nan, "source": "x",
+        "text": ["First answer here. Second sentence follows.", "Another one from a.",
+                 "Back to b again now.", "And a speaks again.", "C says only this much.",
+                 "Last words from a. Really the end now."]})
+    corpus = Corpus(turns)
+    engine = D.DaskEngine(client, partitions=3)
+    remote, _ = engine.execute(step("segment"), corpus, {}, Context())
+    local = cx.segment(corpus)
+    pd.testing.assert_frame_equal(remote.segments, local.segments)
+    assert remote.meta["segmentation"] == local.meta["segmentation"]
+    assert engine.info["partitions"] == 3
+
+
 def test_dask_run_equals_single_process_run(client, small_study):
     local = cx.analyse(small_study, seed=3)
     dask = cx.analyse(small_study, seed=3, engine="dask", scheduler=client)
