@@ -197,5 +197,5 @@ def test_full_disk_is_one_line_without_blaming_a_bug(tmp_path, capsys, monkeypat
     monkeypatch.setattr(cxinsight.segmentation, "segment", full)
     code, _, err = run(["analyse", str(_tiny_study(tmp_path)), "--out", str(tmp_path / "o")], capsys)
     last = err.strip().splitlines()[-1]
-    assert code == 1 and "No space left on device" in last and "bug" not in last
+    assert code == 1 and "No space left on device" in last and "a bug in" not in last
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))
