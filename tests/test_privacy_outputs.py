@@ -98,3 +98,41 @@ def test_no_planted_pii_on_the_console(analysed_sample_run):
     console = analysed_sample_run.stdout + analysed_sample_run.stderr
     found = [v for v, pat in _pii_patterns() if pat.search(console)]
     assert not found, f"printed personal data: {found[:10]}"
+
+
+# ----------------------------------------------------------------------------- injection
+def test_csv_and_xlsx_cells_cannot_start_a_formula(tmp_path):
+    """OWASP CSV injection: text cells starting with = + - @ tab CR get a leading quote, and
+    XLSX text cells are stored as text, never as formulas."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from cxinsight.corpus import Corpus
+    from cxinsight.exports import FORMULA_STARTS, export, neutralise_cells
+
+    payloads = ["=HYPERLINK(\"http://x\",\"click\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "plain", "a=b"]
+    turns = pd.DataFrame({
+        "interview_id": "int01", "turn": range(len(payloads)), "speaker": "P01", "role": "participant",
+        "start": float("nan"), "end": float("nan"), "text": payloads, "source": "x.txt",
+    })
+    corpus = Corpus(turns, participants=pd.DataFrame({"interview_id": ["int01"], "plan": ["=1+2"], "nps": [-3]}))
+    flat = neutralise_cells(corpus.participants)
+    assert flat.loc[0, "plan"] == "'=1+2" and flat.loc[0, "nps"] == -3  # numbers stay numbers
+    written = export(corpus.replace(segments=turns.assign(segment_id=[f"int01:{i}:0" for i in range(len(payloads))])),
+                     tmp_path / "out")
+    for name, path in written.items():
+        if str(path).endswith(".csv"):
+            df = pd.read_csv(path, keep_default_na=False)
+            for col in df.columns:
+                assert not str(col).startswith(FORMULA_STARTS)
+                # numbers (-3) are numbers; every text cell must be inert
+                bad = [v for v in df[col] if isinstance(v, str) and v.startswith(FORMULA_STARTS)]
+                assert not bad, (name, col, bad)
+    book = openpyxl.load_workbook(written["xlsx"])
+    texts = []
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.append(cell.value)
+                    assert not cell.value.startswith(FORMULA_STARTS), cell.value
+    assert "'=HYPERLINK(\"http://x\",\"click\")" in texts and "plain" in texts and "a=b" in texts

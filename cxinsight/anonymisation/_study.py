@@ -59,6 +59,8 @@ class _Entities:
         key = fold(full)
         for idx in self.variant_index.get(key, []):
             e = self.items[idx]
+            if self._other_persons_part(e, key, interview_id):
+                continue
             if len(fold(e["original"]).split()) >= len(key.split()):
                 if code and not e.get("code"):
                     e["code"], e["role"] = code, role
@@ -89,26 +91,30 @@ class _Entities:
         if text not in self.items[idx]["variants"]:
             self.items[idx]["variants"].append(text)
 
+    @staticmethod
+    def _other_persons_part(e: dict[str, Any], key: str, interview_id: str | None) -> bool:
+        """True when ``key`` is one word of the name of a study speaker or manifest person
+        from other interviews: "Tom" in one interview is not "Tom Reilly" of another."""
+        return (interview_id is not None and len(key.split()) == 1 and fold(e["original"]) != key
+                and bool(e["interviews"]) and interview_id not in e["interviews"]
+                and bool(e.get("code") or e["source"] == "manifest"))
+
     def find_person(self, text: str, interview_id: str | None) -> int | None:
-        cands = self.variant_index.get(fold(text), [])
+        key = fold(text)
+        cands = [i for i in self.variant_index.get(key, [])
+                 if not self._other_persons_part(self.items[i], key, interview_id)]
         if not cands:
             return None
-        # prefer the full-name owner, then someone from the same interview, then the first
-        key = fold(text)
-        for idx in cands:
-            if fold(self.items[idx]["original"]) == key:
-                return idx
-        for idx in cands:
-            if interview_id in self.items[idx]["interviews"]:
-                return idx
-        if interview_id is not None and len(key.split()) == 1:
-            # a first name (or surname) alone is never linked to a study speaker or manifest
-            # person of another interview: "Tom" in one interview is not "Tom Reilly" of another
-            cands = [i for i in cands if not (self.items[i].get("code") or self.items[i]["source"] == "manifest")
-                     or not self.items[i]["interviews"]]
-            if not cands:
-                return None
-        return cands[0]
+        # someone from the same interview first (the full-name owner among them), then the
+        # full-name owner, then the first
+        same = [i for i in cands if interview_id in self.items[i]["interviews"]]
+        for pool in (same, cands):
+            for idx in pool:
+                if fold(self.items[idx]["original"]) == key:
+                    return idx
+            if pool:
+                return pool[0]
+        return None
 
     def add_value(self, label: str, text: str) -> int:
         key = (label, _normalise_value(label, text))
@@ -771,7 +777,9 @@ class _Study:
 
         from cxinsight.errors import CxInsightWarning
 
-        people = table[table["label"] == "PERSON"]
+        # names from the study's speakers, the manifest and cues are expected; the alarm counts
+        # names found on weaker evidence (capitals, the recogniser, lists, their propagation)
+        people = table[(table["label"] == "PERSON") & ~table["detector"].isin(["known_name", "name_cue", "manual"])]
         turns_with = int(people[["interview_id", "turn"]].drop_duplicates().shape[0])
         distinct = int(people["text"].map(fold).nunique()) if len(people) else 0
         share = turns_with / max(texts_count, 1)

@@ -138,6 +138,15 @@ class Anonymiser(Estimator):
         )
 
     # ------------------------------------------------------------------ settings, read at use
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        # the signature is read once per class: detect() is called per string in loops
+        names = cls.__dict__.get("_param_names_cache")
+        if names is None:
+            names = Estimator._param_names.__func__(cls)
+            cls._param_names_cache = names
+        return list(names)
+
     def _params_key(self) -> tuple:
         def freeze(v: Any) -> Any:
             if isinstance(v, (str, int, float, bool)) or v is None:
@@ -149,7 +158,7 @@ class Anonymiser(Estimator):
             except TypeError:
                 return id(v)
 
-        return tuple((k, freeze(v)) for k, v in self.get_params().items())
+        return tuple((k, freeze(getattr(self, k))) for k in self._param_names())
 
     @property
     def _cfg(self) -> _Config:

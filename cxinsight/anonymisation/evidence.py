@@ -45,13 +45,17 @@ _STRONG_DETECTORS = frozenset({"name_cue", "known_name", "manual", "propagated"}
 #: a listed name needs at least this rule score to stand alone (capitalised mid-sentence: 0.8;
 #: a lower-case listed first name in text without capitals: 0.55)
 GAZETTEER_ALONE = 0.5
+#: lower-case parts of names ("Ludwig van Beethoven", "Ibn al-Haytham")
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin", "al", "ibn", "ter"})
 _SENTENCE_CUT = re.compile(r"(?<=[.!?…])\s+|\n+")
-#: texts up to this length go to the recogniser whole
-_WHOLE_TEXT = 400
+#: texts up to this length go to the recogniser whole; longer ones as windows around candidates
+_WHOLE_TEXT = 200
+_WINDOW = 80
 
 
 def _sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The sentences of ``text`` that overlap any of ``spans`` (start, end offsets)."""
+    """Short pieces of ``text`` around ``spans``: the sentence of each span, cut to a window of
+    about :data:`_WINDOW` characters either side (the recogniser's cost grows with its input)."""
     if len(text) <= _WHOLE_TEXT:
         return [(0, len(text))]
     bounds = []
@@ -60,7 +64,25 @@ def _sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
         bounds.append((pos, m.start()))
         pos = m.end()
     bounds.append((pos, len(text)))
-    return [(a, b) for a, b in bounds if any(s < b and a < e for s, e in spans)]
+    pieces: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        for a, b in bounds:
+            if s < b and a < e:
+                break
+        else:
+            a, b = 0, len(text)
+        a2, b2 = max(a, s - _WINDOW), min(b, e + _WINDOW)
+        if a2 > a:
+            sp = text.find(" ", a2, s)
+            a2 = sp + 1 if sp >= 0 else a2
+        if b2 < b:
+            sp = text.rfind(" ", e, b2)
+            b2 = sp if sp >= 0 else b2
+        if pieces and a2 <= pieces[-1][1]:
+            pieces[-1] = (pieces[-1][0], max(b2, pieces[-1][1]))
+        else:
+            pieces.append((a2, b2))
+    return pieces
 
 
 class NameEvidence:
@@ -93,6 +115,8 @@ class NameEvidence:
             return False
         if _CAMEL.search(word) and not _NAME_PREFIX.match(word):
             return False  # "GreenCrate", "YouTube": brands
+        if word.isupper() and len(word) <= 4 and fold not in r.first:
+            return False  # "NLP", "DSW": acronyms
         if fold in r.first or fold in r.last:
             return fold not in r.common or word[:1].isupper()
         return word[:1].isupper() and fold not in r.common and fold not in r.vocabulary
@@ -105,10 +129,17 @@ class NameEvidence:
         if d.detector in _STRONG_DETECTORS:
             return d.detector != "name_cue" or d.score >= 0.45
         if d.detector == "name_gazetteer" and d.score >= GAZETTEER_ALONE:
-            toks = self._tokens(text, d.start, d.end)
-            return any(f in self.rules.first or f in self.rules.last for _, f, _ in toks) and not all(
-                f in self.technology for _, f, _ in toks)
+            # a listed name that is not also an ordinary word ("Font", "Power" are surnames
+            # too): English first names count whatever else they are
+            r = self.rules
+            return any((f in r.first or f in r.last) and (f not in r.vocabulary or f in r.first_en)
+                       for _, f, _ in self._tokens(text, d.start, d.end))
         return False
+
+    def _product(self, text: str, d: Detection) -> bool:
+        """Every word of the span is a product, technology, brand or place word."""
+        toks = self._tokens(text, d.start, d.end)
+        return bool(toks) and all(f in self.technology or f in self.rules.not_person for _, f, _ in toks)
 
     # ------------------------------------------------------------------ public
     def find(self, text: str, candidates: list[Detection]) -> list[Detection]:
@@ -118,26 +149,34 @@ class NameEvidence:
         """
         if self.mode == "off":
             return []
-        people = [d for d in candidates if d.label == "PERSON"]
         if self.mode == "capitalised":
             return candidates
+        people = [d for d in candidates if d.label == "PERSON"
+                  and not (d.detector not in ("known_name", "manual", "propagated") and self._product(text, d))]
         # a place after "in"/"from" needs more than a capital letter too ("in Python")
         others = [d for d in candidates if d.label != "PERSON" and self.mode != "strong"
                   and any(self._name_word(w, f) for w, f, _ in self._tokens(text, d.start, d.end))]
         strong = [d for d in people if self._strong(text, d)]
         weak = [d for d in people if not self._strong(text, d)]
         if self.mode == "strong":
-            strong = [d for d in strong if d.detector != "name_gazetteer" or d.score >= 0.8]
+            # no weak cues ("and", "with"): a title, "my name is", "spoke to" ...
+            strong = [d for d in strong if d.detector != "name_cue" or d.score >= 0.8]
+            # a listed first name (surname lists hold too many words) that the recogniser confirms
+            strong = [d for d in strong if d.detector != "name_gazetteer" or (d.score >= 0.8 and any(
+                f in self.rules.first and f not in self.rules.vocabulary for _, f, _ in self._tokens(text, d.start, d.end)))]
         if self.mode == "evidence":
             # a capitalised word that acts as a person ("Ffion's nine", "Ffion said") is one
             cued = [d for d in weak if self._acts_as_person(text, d)]
             strong += [Detection(d.start, d.end, "PERSON", max(d.score, 0.6), "name_cue") for d in cued]
             weak = [d for d in weak if d not in cued]
+        # only candidates that could be names go to the recogniser (not "You", "Because",
+        # "Python", a lone sentence-initial word): most turns then need no recogniser at all
+        weak = [d for d in weak if self._weak_ok(text, d)]
         if self.nlp is None or not (weak or (self.mode == "strong" and strong)):
             if self.mode == "strong":
                 strong = [d for d in strong if d.detector != "name_gazetteer"]
             return strong + others
-        spans = _ner_people(self.nlp, text, [(d.start, d.end) for d in people])
+        spans = _ner_people(self.nlp, text, [(d.start, d.end) for d in weak + strong])
         if self.mode == "strong":
             keep = []
             for d in strong:
@@ -148,8 +187,6 @@ class NameEvidence:
         for d in weak:
             if not any(s < d.end and d.start < e for s, e in spans):
                 continue
-            if not self._weak_ok(text, d):
-                continue
             out.append(Detection(d.start, d.end, "PERSON", max(d.score, 0.75), "ner"))
         # names the recogniser found where the rules saw only a lower-score candidate nearby
         taken = [(d.start, d.end) for d in out + others]
@@ -157,8 +194,9 @@ class NameEvidence:
             if any(a < e and s < b for a, b in taken):
                 continue
             toks = self._tokens(text, s, e)
-            good = [t for t in toks if self._name_word(t[0], t[1])]
-            if not good or (len(toks) == 1 and _sentence_start(text[max(0, s - 40):s])):
+            if not toks or not all(self._name_word(w, f) or f in _PARTICLES for w, f, _ in toks):
+                continue
+            if len(toks) == 1 and _sentence_start(text[max(0, s - 40):s]):
                 continue
             out.append(Detection(s, e, "PERSON", 0.7, "ner"))
         return out + others
@@ -176,13 +214,14 @@ class NameEvidence:
         """A weak candidate the recogniser agrees with: refuse technology words and a lone
         sentence-initial word."""
         toks = self._tokens(text, d.start, d.end)
-        if not toks or not any(self._name_word(w, f) or f in self.rules.first for w, f, _ in toks):
+        if not toks or not all(self._name_word(w, f) or f in _PARTICLES for w, f, _ in toks):
             return False
         if len(toks) == 1:
             word, fold, pos = toks[0]
             if fold in self.rules.common and fold not in self.rules.first:
                 return False
-            if _sentence_start(text[max(0, pos - 40):pos]) and fold not in self.rules.first and fold not in self.rules.last:
+            if (_sentence_start(text[max(0, pos - 40):pos]) and fold not in self.rules.first
+                    and fold not in self.rules.last and fold in self.rules.vocabulary):
                 return False
         return True
 

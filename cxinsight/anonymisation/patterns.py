@@ -380,7 +380,7 @@ _DATE_TEXT = (
 )
 _BIRTH = re.compile(
     r"\b(?:born(?:\s+(?:on|in))?(?:\s+the)?|date\s+of\s+birth|d\.?o\.?b\.?|birth\s?day|birth\s+date)"
-    rf"(?:\s+(?:is|was|:|-|=|of))?[\s:]*(?:the\s+)?({_DATE_TEXT})\b",
+    rf"(?:\s+(?:is|was|:|-|=|of))?[\s:,]*(?:(?:is|was)\s+)?(?:the\s+)?({_DATE_TEXT})\b",
     re.IGNORECASE,
 )
 _AGE = re.compile(
@@ -389,6 +389,13 @@ _AGE = re.compile(
     re.IGNORECASE,
 )
 _ANY_DATE = re.compile(rf"\b{_DATE_TEXT}\b", re.IGNORECASE)
+#: a full calendar date (day, month and year) in a year people alive now were born in
+_FULL_OLD_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+(19[2-9]\d|200\d|201[0-2])"
+    rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(19[2-9]\d|200\d|201[0-2])"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-](19[2-9]\d|200\d|201[0-2]))\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
@@ -405,6 +412,12 @@ def find_birth_dates(text: str) -> list[Detection]:
                 continue
             out.append(Detection(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.9, "birth_date"))
     if any(c.isdigit() for c in text):
+        # "Hers is 14 June 1985": a full date of a birth year is a date of birth until the
+        # researcher says otherwise (a full date is identifying in any case)
+        for m in _FULL_OLD_DATE.finditer(text):
+            if m.group()[:3].lower() == "may" and not m.group().startswith("May"):
+                continue
+            out.append(Detection(m.start(), m.end(), "DATE_OF_BIRTH", 0.6, "birth_date"))
         for s in _SENTENCE.finditer(text):
             sentence = s.group()
             ages = [(m.start(1) if m.group(1) else m.start(2), m.end(1) if m.group(1) else m.end(2))
