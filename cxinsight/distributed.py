@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
-from cxinsight.errors import CxInsightError, OptionError
+from cxinsight.errors import CxInsightError, OptionalDependencyError, OptionError
 from cxinsight.step_table import Context, Step, execute
 
 __all__ = ["DaskEngine", "LocalEngine", "ENGINES", "engine_for", "dask_client",
@@ -53,15 +53,11 @@ TURNS_PER_PARTITION = 20_000
 TEXTS_PER_TASK = 4_096
 
 
-class DaskNotInstalledError(CxInsightError, ImportError):
-    """``engine="dask"`` was asked for but dask.distributed is not installed."""
-
-
 def _distributed() -> Any:
     try:
         import distributed
     except ImportError as err:
-        raise DaskNotInstalledError(
+        raise OptionalDependencyError(
             "engine='dask' needs dask.distributed, which is an optional extra: install it with "
             "`pip install \"cxinsight[dask]\"` (or `pip install \"dask[distributed]\"`), or use "
             "engine='local'.") from err
@@ -88,7 +84,7 @@ def dask_client(scheduler: Any = None, *, n_workers: int | None = None) -> tuple
 
     Raises
     ------
-    DaskNotInstalledError
+    OptionalDependencyError
         dask.distributed is not installed.
     OptionError
         ``scheduler`` is neither ``None``, an address nor a Client.
@@ -244,7 +240,7 @@ def engine_for(engine: str = "local", scheduler: Any = None,
     ------
     OptionError
         An unknown engine, or a scheduler given to the local engine.
-    DaskNotInstalledError
+    OptionalDependencyError
         ``engine="dask"`` without dask.distributed installed.
     """
     if engine == "local":

@@ -114,6 +114,11 @@ class OptionError(CxInsightError, TypeError):
     """
 
 
+class OptionalDependencyError(CxInsightError, ImportError):
+    """An optional extra is needed (``engine="dask"`` needs ``pip install "cxinsight[dask]"``);
+    the message names it."""
+
+
 class OutputError(CxInsightError, OSError):
     """An output folder or key file cannot be written: not writable, not empty without
     ``overwrite``, or in use by another run (its lock file names the process)."""

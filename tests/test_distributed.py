@@ -54,8 +54,18 @@ def test_bad_scheduler_and_partitions():
 
 def test_missing_dask_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(ImportError, match=r"cxinsight\[dask\]"):
+    with pytest.raises(cx.errors.OptionalDependencyError, match=r"cxinsight\[dask\]"):
         D.engine_for("dask")
+
+
+def test_cli_refuses_a_scheduler_without_the_dask_engine(tmp_path, capsys):
+    from cxinsight.cli import main
+
+    code = main(["analyse", str(SAMPLE), "--out", str(tmp_path / "out"), "--quiet",
+                 "--scheduler", "tcp://127.0.0.1:1"])
+    assert code == 2
+    assert "engine='dask'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_local_engine_starts_no_cluster():
