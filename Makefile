@@ -30,7 +30,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/cxinsight analyse data/sample_interviews --out $(OUT)
+	$(VENV)/bin/cxinsight analyse data/sample_interviews --out $(OUT) --overwrite
 
 test: $(VENV)/.installed-dev
 	@# headless Chromium for the report's browser test (skipped where it cannot be installed)

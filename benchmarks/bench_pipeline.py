@@ -51,7 +51,8 @@ def step_times(out: Path) -> dict[str, float]:
 
 def run_cli(out: Path, cache: Path) -> tuple[float, int]:
     """Wall seconds and exit status of one ``cxinsight analyse`` run."""
-    cmd = [sys.executable, "-m", "cxinsight", "analyse", str(SAMPLE), "--out", str(out), "--quiet"]
+    cmd = [sys.executable, "-m", "cxinsight", "analyse", str(SAMPLE), "--out", str(out), "--quiet",
+           "--overwrite"]
     t0 = time.perf_counter()
     res = subprocess.run(cmd, env=_env(cache), capture_output=True, text=True)
     secs = time.perf_counter() - t0
