@@ -65,6 +65,7 @@ LOSO_GRID = {
     "temperature": [0.05, 0.08, 0.12],
     "stay": [0.8, 0.9, 0.95],
     "back_penalty": [8, 20, 50],
+    "turn_weight": [0.0, 0.5, 1.0],
     "adapt_rounds": [0, 1, 2],
     "adapt_weight": [0.5, 1.0],
 }

@@ -83,6 +83,9 @@ class StageSettings:
         into evidence (b) with weight ``adapt_weight``. Uses no labels. 0 switches it off.
     adapt_weight, adapt_confidence : float
     adapt_neighbours : int
+    turn_weight : float
+        Weight of the similarity of a participant turn's whole text (embedded as one text) to
+        the stage descriptions, added to evidence (b). 0 switches it off.
     """
 
     temperature: float = 0.08
@@ -100,6 +103,7 @@ class StageSettings:
     adapt_weight: float = 0.5
     adapt_confidence: float = 0.8
     adapt_neighbours: int = 5
+    turn_weight: float = 0.5
 
 
 def _keyword_patterns(
@@ -390,6 +394,11 @@ def assign_stages(
     emis += cfg.keyword_weight * kw
     is_manual = manual.notna().to_numpy()
     in_unit = (usable if use_question else usable & ~is_int) | is_manual
+    if use_similarity and cfg.turn_weight:
+        turn_ev = _whole_turn_scores(corpus, seg, texts, ~is_int & usable, a_proto,
+                                     np.asarray(answer_owner), k, cfg, model)
+        own = own + turn_ev / max(cfg.similarity_weight, 1e-9)
+        emis[~is_int] += turn_ev[~is_int]
 
     # ---- one unit per turn: the sequence model runs over the turns of each interview
     iids = seg["interview_id"].astype(str).to_numpy()
@@ -599,3 +608,34 @@ def _adapted_scores(emb: np.ndarray, post: np.ndarray, path: np.ndarray, answers
     if rows.sum() >= 2 * (k + 1):
         out[:, :k] -= out[rows, :k].mean(axis=0)
     return out / cfg.temperature
+
+
+def _whole_turn_scores(corpus: Corpus, seg: pd.DataFrame, texts: list[str], rows: np.ndarray,
+                       a_proto: np.ndarray, a_owner: np.ndarray, k: int, cfg: StageSettings,
+                       model: str | Path | None) -> np.ndarray:
+    """Evidence from each participant turn's whole text, spread over the turn's segments.
+
+    Each turn's usable segments are joined and embedded as one text; its centred, tempered
+    similarity to the stage prototypes, times ``cfg.turn_weight``, is shared by the turn's
+    segments so that the turn's total evidence (see ``length_exponent``) gains exactly it.
+    """
+    from cxinsight.embeddings import encode, encode_for
+
+    out = np.zeros((len(seg), k + 1))
+    idx = np.flatnonzero(rows)
+    if len(idx) == 0:
+        return out
+    keys = list(zip(seg["interview_id"].astype(str).to_numpy()[idx], seg["turn"].to_numpy()[idx]))
+    groups: dict[tuple, list[int]] = {}
+    for r, key in zip(idx, keys):
+        groups.setdefault(key, []).append(int(r))
+    joined = [" ".join(texts[r] for r in members) for members in groups.values()]
+    vecs = encode(joined, model) if model is not None else encode_for(corpus, joined)
+    scores = _prototype_scores(np.asarray(vecs, dtype=np.float32), a_proto, a_owner, k + 1)
+    scores = scores / cfg.temperature
+    if len(scores) >= 2 * (k + 1) and cfg.center:
+        scores = scores - cfg.center * scores.mean(axis=0)
+    for members, sc in zip(groups.values(), scores):
+        n = len(members)
+        out[members] = cfg.turn_weight * sc * n ** cfg.length_exponent / n
+    return out
