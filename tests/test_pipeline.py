@@ -227,3 +227,27 @@ def test_sample_story_insights(analysed_sample_run):
 def test_key_path_without_anonymisation_is_an_error(tmp_path):
     with pytest.raises(cx.OptionError, match="no key to save"):
         cx.analyse(make_study(), anonymise=False, key_path=tmp_path / "k.key")
+
+
+def test_unwritable_output_or_key_folder_is_refused_before_any_work(tmp_path, monkeypatch):
+    import os
+
+    import cxinsight.pipeline as pipeline
+    import cxinsight.segmentation
+
+    def never(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("work started although the output cannot be written")
+
+    monkeypatch.setattr(cxinsight.segmentation, "segment", never)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Interviewer: Hi.\nAnn: Hello there, fine.\n", "utf-8")
+    locked = str(tmp_path / "locked")
+    real = os.access
+    monkeypatch.setattr(pipeline.os, "access",
+                        lambda p, mode: False if str(p).startswith(locked) else real(p, mode))
+    os.mkdir(locked)
+    with pytest.raises(cx.OutputError, match="not writable"):
+        cx.analyse(tmp_path / "in", out=tmp_path / "locked" / "out")
+    with pytest.raises(cx.OutputError, match="key's folder .* not writable"):
+        cx.analyse(tmp_path / "in", out=tmp_path / "out", key_path=tmp_path / "locked" / "k.key")
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.*"))
