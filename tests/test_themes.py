@@ -145,7 +145,8 @@ def test_themes_table_has_labels_keywords_and_quotes_from_different_participants
         assert len(set(who)) == len(who), "quotes must come from different participants"
     for label in table["label"]:
         words = label.replace(",", " ").split()
-        assert 1 <= len(words) <= 9 and not {"the", "and", "yeah", "like"} & set(words)
+        assert 1 <= len(words) <= 9 and not {"yeah", "like", "um"} & set(words)
+        assert words[0] not in {"the", "and", "a"}, label
 
 
 def test_fit_is_deterministic(data, fitted):
@@ -168,10 +169,11 @@ def test_fit_through_umap_is_deterministic(data, monkeypatch):
 
 
 def test_transform_assigns_new_texts_and_flags_off_topic_ones(fitted):
-    pack = fitted.themes_.loc[fitted.themes_["label"].str.contains("plastic|packaging|ice"), "theme"]
     got = fitted.transform(["So much plastic wrapping and ice packs in the box.",
                             "Quantum chromodynamics describes the strong interaction of quarks."])
-    assert got[0] == pack.iloc[0]
+    row = fitted.themes_.set_index("theme").loc[got[0]]
+    words = " ".join([row["label"], *row["keywords"], *row["keyphrases"]])
+    assert any(w in words for w in ("plastic", "packaging", "ice", "pack")), words
     strict = copy.deepcopy(fitted).set_params(outlier_threshold=0.5)
     assert strict.transform(["Quantum chromodynamics describes the strong interaction of quarks."])[0] == -1
 

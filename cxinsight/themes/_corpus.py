@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import pandas as pd
 
 from cxinsight.corpus import Corpus
-from cxinsight.errors import MissingStepError
+from cxinsight.embeddings import corpus_model
+from cxinsight.errors import CxInsightWarning, MissingStepError
 from cxinsight.themes._codebook import CodebookLike
 from cxinsight.themes._model import ThemeModel, themable_mask
 
@@ -19,12 +21,15 @@ def extract_themes(
     codebook: CodebookLike | None = None,
     *,
     min_words: int = 3,
+    seed: int | None = None,
 ) -> Corpus:
     """Find themes in participant speech and add them to the segments.
 
-    Interviewer segments, back-channels ("yeah", "mm-hmm") and segments shorter than
-    ``min_words`` words are not themed (their ``theme`` is ``<NA>``); how many were left out for
-    each reason is recorded in ``meta["themes"]["excluded"]``.
+    Interviewer segments, back-channels ("yeah", "mm-hmm"), segments shorter than
+    ``min_words`` words and filler or small talk ("Um, okay", "Yeah, that's a good question")
+    are not themed (their ``theme`` is ``<NA>``); how many were left out for each reason is
+    recorded in ``meta["themes"]["excluded"]``, and filler is named in one warning line.
+    Codebook phrases and label checks are embedded with the corpus's own embedding model.
 
     Parameters
     ----------
@@ -39,6 +44,9 @@ def extract_themes(
     codebook : dict, DataFrame or path, optional
         Researcher themes to guide an unfitted model (see :class:`ThemeModel`).
     min_words : int, default 3
+    seed : int, optional
+        Seed for an unfitted model (its ``random_state``); ``None`` keeps the model's own
+        (42 by default). The same seed gives the same themes; another seed may give others.
 
     Returns
     -------
@@ -71,6 +79,10 @@ def extract_themes(
         used = copy.deepcopy(model) if model is not None else ThemeModel()
         if codebook is not None:
             used.set_params(codebook=codebook)
+        if seed is not None:
+            used.set_params(random_state=seed)
+        if used.embedding_model is None:
+            used.set_params(embedding_model=corpus_model(corpus))
         contexts = ((rows["interview_id"].astype(str) + "\x1f" + rows["turn"].astype(str)).tolist()
                     if "turn" in rows else None)
         used.fit(texts, embeddings=emb, groups=groups, contexts=contexts)
@@ -97,6 +109,7 @@ def extract_themes(
         "themed_segments": int(mask.sum()),
         "outliers": int((labels == -1).sum()),
         "excluded": excluded,
+        "filler": int(excluded.get("filler", 0)),
         "min_words": int(min_words),
         "how": how,
         "n_estimated": getattr(used, "n_estimated_", None),
@@ -107,6 +120,12 @@ def extract_themes(
         if isinstance(v, (int, float, str, bool, type(None)))
     }
     params["min_words"] = min_words
+    params["seed"] = seed
+    if excluded.get("filler"):
+        warnings.warn(
+            f"Themes: {excluded['filler']} segment(s) were filler or small talk (\"Um, okay\", "
+            "\"that's a good question\") and were not themed; their count is in "
+            "corpus.meta['themes']['excluded'].", CxInsightWarning, stacklevel=2)
     params["codebook"] = None if getattr(used, "codebook_", None) is None else list(used.codebook_)
     return corpus.with_step("extract_themes", params, segments=new_segments, tables=tables, meta=meta)
 

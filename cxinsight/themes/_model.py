@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
-from cxinsight.errors import NotFittedError, TooLittleTextError
+from cxinsight.errors import TooLittleTextError
+from cxinsight.estimator import Estimator
 from cxinsight.themes import _cluster
 from cxinsight.themes._backend import bertopic_module, make_embedder, quiet
 from cxinsight.themes._codebook import (
@@ -23,8 +24,15 @@ from cxinsight.themes._codebook import (
     codebook_similarity,
     read_codebook,
 )
-from cxinsight.themes._labels import central_quotes, label_from_keyphrases
-from cxinsight.themes._text import default_vectorizer
+from cxinsight.themes._labels import (
+    LABEL_QUOTES,
+    central_quotes,
+    label_found_in,
+    label_from_keyphrases,
+    phrase_labels,
+    without_placeholders,
+)
+from cxinsight.themes._text import default_vectorizer, is_filler
 
 #: Fewer segments than this cannot support themes; ``fit`` raises :class:`TooLittleTextError`.
 MIN_SEGMENTS = 30
@@ -37,9 +45,10 @@ def themable_mask(segments: pd.DataFrame, min_words: int = 3) -> tuple[np.ndarra
     """Return which segments are themed, and how many were excluded for each reason.
 
     Themes are found in participant speech only: interviewer segments, back-channels
-    ("yeah", "mm-hmm") and segments shorter than ``min_words`` words are left out. When no
-    segment has the role ``participant`` (transcripts without speaker roles), every segment that
-    is not ``interviewer`` is used.
+    ("yeah", "mm-hmm"), segments shorter than ``min_words`` words and filler or small talk
+    ("Um, okay", "Yeah, that's a good question": see :func:`cxinsight.themes.is_filler`) are
+    left out. When no segment has the role ``participant`` (transcripts without speaker roles),
+    every segment that is not ``interviewer`` is used.
 
     Parameters
     ----------
@@ -51,8 +60,8 @@ def themable_mask(segments: pd.DataFrame, min_words: int = 3) -> tuple[np.ndarra
     -------
     mask : ndarray of bool
     excluded : dict
-        ``{"interviewer": n, "backchannel": n, "short": n, "empty": n}`` (each segment counted
-        under its first reason, in that order).
+        ``{"interviewer": n, "backchannel": n, "empty": n, "short": n, "filler": n}`` (each
+        segment counted under its first reason, in that order).
     """
     role = segments["role"].astype(str) if "role" in segments else pd.Series("unknown", segments.index)
     speaker_ok = (role == "participant") if (role == "participant").any() else (role != "interviewer")
@@ -64,17 +73,21 @@ def themable_mask(segments: pd.DataFrame, min_words: int = 3) -> tuple[np.ndarra
     bc = (segments["is_backchannel"].fillna(False).astype(bool) if "is_backchannel" in segments
           else pd.Series(False, segments.index))
     empty = text.str.strip() == ""
+    long_enough = speaker_ok & ~bc & ~empty & (words >= min_words)
+    filler = pd.Series(False, segments.index)
+    filler[long_enough] = [is_filler(t) for t in text[long_enough]]
     excluded = {
         "interviewer": int((~speaker_ok).sum()),
         "backchannel": int((speaker_ok & bc).sum()),
         "empty": int((speaker_ok & ~bc & empty).sum()),
         "short": int((speaker_ok & ~bc & ~empty & (words < min_words)).sum()),
+        "filler": int(filler.sum()),
     }
-    mask = (speaker_ok & ~bc & ~empty & (words >= min_words)).to_numpy()
+    mask = (long_enough & ~filler).to_numpy()
     return mask, excluded
 
 
-class ThemeModel:
+class ThemeModel(Estimator):
     """Find themes in interview segments: BERTopic representations over a tuned clustering.
 
     Segments are embedded once (or the corpus's cached embeddings are used), reduced with a
@@ -90,6 +103,10 @@ class ThemeModel:
         reduced embeddings with the best silhouette.
     min_theme_size : int, optional
         Smallest theme, in segments. By default grows with the study: ``max(5, sqrt(n) / 4)``.
+    max_themes : int or None, default 30
+        When the number of themes is estimated, the fine cut is merged (smallest theme into its
+        nearest) until at most this many themes remain, so that a plain list of answers gives a
+        set a researcher can read (about 5-30) rather than hundreds. ``None``: no cap.
     min_theme_share : float, optional
         When the number of themes is estimated, the fine cut is merged (smallest theme into
         its nearest theme, one at a time) until every theme holds at least this share of the
@@ -105,6 +122,15 @@ class ThemeModel:
         themselves (UMAP is unstable on so few points).
     n_neighbors : int, default 15
         UMAP neighbourhood size.
+    reduction_sample : int or None, default 50000
+        UMAP is fitted on at most this many segments (a seeded sample) and the others are placed
+        with ``UMAP.transform``, so large studies cost time in proportion to their size.
+        ``None`` fits UMAP on every segment.
+    drop_filler : bool, default True
+        Segments that are filler or small talk ("Um, okay", "Yeah, that's a good question":
+        no content word once spoken fillers, stop words and small-talk phrases are removed,
+        see :func:`cxinsight.themes.is_filler`) never form or join a theme: they are outliers
+        (``-1``), counted in ``n_filler_``.
     outlier_threshold : float or None, default 0.2
         A segment whose cosine similarity to its theme's centroid is below this is an outlier
         (theme ``-1``); HDBSCAN outliers at or above it are reassigned to the nearest theme.
@@ -140,21 +166,34 @@ class ThemeModel:
     ctfidf_model : ClassTfidfTransformer, optional
         BERTopic's c-TF-IDF model; default ``ClassTfidfTransformer()``.
     representation_model : BERTopic representation, optional
-        Replaces the default KeyBERT-inspired + MMR keyphrases (labels then come from its
-        words).
+        A BERTopic representation (e.g. KeyBERT-inspired + MMR) for the ``keywords`` column;
+        by default the keywords are c-TF-IDF's.
+    label_style : {"phrase", "keywords"}, default "phrase"
+        ``"phrase"``: each theme is named by a noun or verb phrase taken from its own quotes
+        (spaCy's parser, see :func:`cxinsight.themes.phrase_labels`) and checked against them;
+        ``"keywords"``: the top keyphrases joined by commas.
     min_segments : int, default 30
         Fewer segments raise :class:`TooLittleTextError`.
     random_state : int or None, default 42
-        Seed for UMAP, k-means and splits: same inputs and seed give the same themes.
+        Seed for UMAP, k-means and splits: same inputs and seed give the same themes;
+        another seed may give other themes.
 
     Attributes
     ----------
     labels_ : ndarray of int
         Theme of each fitted segment (``-1`` outlier).
     themes_ : DataFrame
-        One row per theme: ``theme``, ``label``, ``size``, ``share``, ``n_participants``,
-        ``prevalence``, ``keywords``, ``keyphrases``, ``quotes``, ``quote_interviews``,
-        ``quote_segment_ids``, ``source`` (``codebook``/``cluster``/``edit``).
+        One row per theme: ``theme``, ``label``, ``label_in_quotes`` (every content word of
+        the label occurs in the theme's segments), ``size``, ``share``, ``n_participants``,
+        ``prevalence``, ``keywords`` (c-TF-IDF), ``keyphrases`` (phrases found in the quotes,
+        best first), ``quotes``, ``quote_interviews``, ``quote_segment_ids``, ``source``
+        (``codebook``/``cluster``/``edit``).
+    filler_ : ndarray of bool
+        Which fitted texts were filler or small talk (see ``drop_filler``).
+    n_filler_ : int
+        How many fitted texts were filler.
+    sources_ : dict
+        Theme id to how it came about (``codebook``/``cluster``/``edit``).
     centroids_ : ndarray (n_themes, dim)
         Normalised mean embedding per theme, rows in ``themes_`` order.
     topic_model_ : bertopic.BERTopic or None
@@ -167,9 +206,12 @@ class ThemeModel:
         *,
         min_theme_size: int | None = None,
         min_theme_share: float | None = None,
+        max_themes: int | None = 30,
         clustering: str = "auto",
         n_components: int = 10,
         n_neighbors: int = 15,
+        reduction_sample: int | None = 50_000,
+        drop_filler: bool = True,
         outlier_threshold: float | None = 0.2,
         context_weight: float = 1.0,
         codebook: CodebookLike | None = None,
@@ -184,15 +226,19 @@ class ThemeModel:
         vectorizer_model: Any = None,
         ctfidf_model: Any = None,
         representation_model: Any = None,
+        label_style: str = "phrase",
         min_segments: int = MIN_SEGMENTS,
         random_state: int | None = 42,
     ) -> None:
         self.n_themes = n_themes
         self.min_theme_size = min_theme_size
         self.min_theme_share = min_theme_share
+        self.max_themes = max_themes
         self.clustering = clustering
         self.n_components = n_components
         self.n_neighbors = n_neighbors
+        self.reduction_sample = reduction_sample
+        self.drop_filler = drop_filler
         self.outlier_threshold = outlier_threshold
         self.context_weight = context_weight
         self.codebook = codebook
@@ -207,28 +253,11 @@ class ThemeModel:
         self.vectorizer_model = vectorizer_model
         self.ctfidf_model = ctfidf_model
         self.representation_model = representation_model
+        self.label_style = label_style
         self.min_segments = min_segments
         self.random_state = random_state
 
-    # ------------------------------------------------------------------ sklearn plumbing
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
-
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
-        """Return the constructor parameters (scikit-learn convention)."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> ThemeModel:
-        """Set constructor parameters and return ``self`` (scikit-learn convention)."""
-        valid = set(self._param_names())
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"ThemeModel has no parameter {key!r}; valid: {sorted(valid)}.")
-            setattr(self, key, value)
-        return self
-
+    # ------------------------------------------------------------------ estimator plumbing
     def __repr__(self) -> str:
         defaults = {
             n: p.default for n, p in inspect.signature(type(self).__init__).parameters.items()
@@ -258,6 +287,14 @@ class ThemeModel:
             not isinstance(self.min_theme_size, (int, np.integer)) or self.min_theme_size < 2
         ):
             raise bad("min_theme_size", self.min_theme_size, "an int >= 2 or None (size-aware)")
+        if self.label_style not in ("phrase", "keywords"):
+            raise bad("label_style", self.label_style, "'phrase' or 'keywords'")
+        for name in ("max_themes", "reduction_sample"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, np.integer)) or value < 2):
+                raise bad(name, value, "an int >= 2 or None")
+        if self.reduction_sample is not None and self.reduction_sample < 100:
+            raise bad("reduction_sample", self.reduction_sample, "at least 100 (or None)")
         for name in ("n_components", "n_neighbors", "n_keywords", "n_quotes", "min_segments"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < 1:
@@ -277,13 +314,10 @@ class ThemeModel:
         if self.codebook_only and self.codebook is None:
             raise ValueError("codebook_only=True needs a codebook: ThemeModel(codebook={...}, codebook_only=True).")
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "labels_"):
-            raise NotFittedError(
-                "This ThemeModel is not fitted yet. Call model.fit(texts) or "
-                "cx.extract_themes(corpus, model=model) first, or load a saved model with "
-                "ThemeModel.load(path)."
-            )
+    def _require_fitted(self) -> None:
+        self._check_fitted(
+            "labels_", "model.fit(texts) or cx.extract_themes(corpus, model=model), or load a "
+            "saved model with ThemeModel.load(path),")
 
     # ------------------------------------------------------------------ inputs
     def _inputs(
@@ -409,10 +443,13 @@ class ThemeModel:
                     contexts: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         n = len(texts)
-        usable = sum(1 for t in texts if t.strip())
+        filler = (np.array([is_filler(t) for t in texts], dtype=bool) if self.drop_filler
+                  else np.zeros(n, dtype=bool))
+        usable = sum(1 for t, f in zip(texts, filler) if t.strip() and not f)
         if usable < self.min_segments:
             raise TooLittleTextError(
-                f"Only {usable} usable segments to find themes in; at least {self.min_segments} "
+                f"Only {usable} usable segments to find themes in ({int(filler.sum())} more were "
+                f"filler or small talk); at least {self.min_segments} "
                 "are needed for themes to mean anything. Add more interviews, lower "
                 "`min_words` in cx.extract_themes(...), or code this study by hand (for a "
                 "fixed set of themes, use ThemeModel(codebook={...}, codebook_only=True, "
@@ -421,13 +458,13 @@ class ThemeModel:
         work = _cluster.with_context(emb, contexts, float(self.context_weight))
         labels = np.full(n, -1, dtype=int)
         book = read_codebook(self.codebook) if self.codebook is not None else None
-        free = np.ones(n, dtype=bool)
+        free = ~filler
         if book:
             sims = codebook_similarity(work, book, self.embedding_model)
             best = np.argmax(sims, axis=1)
-            hit = sims[np.arange(n), best] >= float(self.codebook_threshold)
+            hit = (sims[np.arange(n), best] >= float(self.codebook_threshold)) & ~filler
             labels[hit] = best[hit]
-            free = ~hit
+            free = ~hit & ~filler
         offset = len(book) if book else 0
         min_size = self.min_theme_size or _cluster.default_min_theme_size(int(free.sum()))
         clustered_k = None
@@ -438,6 +475,11 @@ class ThemeModel:
         # outliers: drop far-away members, give close outliers the nearest theme
         if self.outlier_threshold is not None:
             labels = self._apply_outlier_threshold(labels, work, keep=set(range(offset)))
+            labels[filler] = -1
+        # every clustered theme holds at least min_size segments (codebook themes are kept)
+        labels = _cluster.enforce_min_size(work, labels, min_size, keep=set(range(offset)),
+                                           threshold=self.outlier_threshold)
+        labels[filler] = -1
         labels = self._renumber(labels, offset)
         source = {t: ("codebook" if t < offset else "cluster") for t in set(labels.tolist()) - {-1}}
         self.codebook_ = book
@@ -447,7 +489,9 @@ class ThemeModel:
         self.groups_ = list(groups)
         self.segment_ids_ = list(ids)
         self.labels_ = labels
-        self._source = source
+        self.filler_ = filler
+        self.n_filler_ = int(filler.sum())
+        self.sources_ = source
         self.n_estimated_ = clustered_k
         self._describe()
         self.fit_seconds_ = time.perf_counter() - t0
@@ -463,7 +507,8 @@ class ThemeModel:
             elif n < _cluster.UMAP_MIN_SEGMENTS:
                 points = emb  # UMAP's neighbour graph is unreliable on a handful of segments
             else:
-                points = _cluster.reduce(emb, self.n_components, self.n_neighbors, self.random_state)
+                points = _cluster.reduce(emb, self.n_components, self.n_neighbors, self.random_state,
+                                         max_fit=self.reduction_sample)
             if custom is not None:
                 model = copy.deepcopy(custom)
                 model.fit(points)
@@ -484,10 +529,11 @@ class ThemeModel:
                 share = self.min_theme_share
                 if share is None and use_ctx is not None:
                     share = _cluster.INTERVIEW_MIN_THEME_SHARE
-                if share and self.n_themes is None:
+                if self.n_themes is None:
                     # the fine cut keeps small themes apart; merge it to a researcher-sized set
-                    floor = max(min_size, int(np.ceil(float(share) * n)))
-                    labels = _cluster.merge_small_themes(points, labels, floor)
+                    floor = max(min_size, int(np.ceil(float(share or 0.0) * n)))
+                    labels = _cluster.merge_small_themes(points, labels, floor,
+                                                         max_themes=self.max_themes)
                     k = len(np.unique(labels))
         return labels, int(k)
 
@@ -518,19 +564,10 @@ class ThemeModel:
     def _make_representation(self) -> Any:
         if self.representation_model is not None:
             return copy.deepcopy(self.representation_model)
-        bertopic_module()
-        from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
-
-        return {
-            "KeyPhrases": [
-                KeyBERTInspired(top_n_words=self.n_keywords, nr_repr_docs=8, nr_samples=200,
-                                nr_candidate_words=30, random_state=self.random_state or 0),
-                MaximalMarginalRelevance(diversity=0.3, top_n_words=self.n_keywords),
-            ]
-        }
+        return None
 
     def _describe(self) -> None:
-        """(Re)compute keywords, keyphrases, labels, quotes, centroids and ``themes_``."""
+        """(Re)compute keywords, phrases, labels, quotes, centroids and ``themes_``."""
         labels = self.labels_
         ids = sorted(set(labels.tolist()) - {-1})
         keywords: dict[int, list[str]] = {t: [] for t in ids}
@@ -542,29 +579,48 @@ class ThemeModel:
         self.centroids_ = _cluster.centroid_matrix(emb, labels, ids)
         groups = np.asarray(self.groups_)
         n_groups = len(set(self.groups_))
+        members_of = {t: np.flatnonzero(labels == t) for t in ids}
+        ordered = {}  # members, most central first
+        for pos, t in enumerate(ids):
+            members = members_of[t]
+            sims = emb[members] @ self.centroids_[pos]
+            ordered[t] = members[np.lexsort((np.arange(len(sims)), -sims))]
+        fallback = {t: without_placeholders(phrases[t] or keywords[t]) for t in ids}
+        named: dict[int, tuple[str, list[str]]] = {}
+        if self.label_style == "phrase" and ids:
+            todo = [t for t in ids if not self.custom_labels_.get(t)]
+            found = phrase_labels([[self.documents_[i] for i in ordered[t][:LABEL_QUOTES]] for t in todo],
+                                  [fallback[t] for t in todo])
+            named = dict(zip(todo, found))
         rows = []
         for pos, t in enumerate(ids):
-            members = np.flatnonzero(labels == t)
+            members = members_of[t]
             picks = central_quotes(emb[members], self.centroids_[pos], groups[members], self.n_quotes)
             chosen = members[picks]
-            label = self.custom_labels_.get(t) or label_from_keyphrases(phrases[t] or keywords[t])
+            texts = [self.documents_[i] for i in members]
+            label, found_phrases = named.get(t, ("", []))
+            if label and not label_found_in(label, texts):
+                label = ""  # a phrase label must be made of the theme's own words
+            label = self.custom_labels_.get(t) or label or label_from_keyphrases(fallback[t])
             n_part = len(set(groups[members].tolist()))
             rows.append({
                 "theme": t,
                 "label": label,
+                "label_in_quotes": bool(label_found_in(label, texts)),
                 "size": int(len(members)),
                 "share": len(members) / len(labels),
                 "n_participants": n_part,
                 "prevalence": n_part / n_groups if n_groups else 0.0,
-                "keywords": list(keywords[t]),
-                "keyphrases": list(phrases[t]),
+                "keywords": without_placeholders(keywords[t]),
+                "keyphrases": list(found_phrases) or fallback[t],
                 "quotes": [self.documents_[i] for i in chosen],
                 "quote_interviews": [str(groups[i]) for i in chosen],
                 "quote_segment_ids": [self.segment_ids_[i] for i in chosen],
-                "source": self._source.get(t, "cluster"),
+                "source": self.sources_.get(t, "cluster"),
             })
-        columns = ["theme", "label", "size", "share", "n_participants", "prevalence", "keywords",
-                   "keyphrases", "quotes", "quote_interviews", "quote_segment_ids", "source"]
+        columns = ["theme", "label", "label_in_quotes", "size", "share", "n_participants",
+                   "prevalence", "keywords", "keyphrases", "quotes", "quote_interviews",
+                   "quote_segment_ids", "source"]
         self.themes_ = pd.DataFrame(rows, columns=columns)
         self.themes_["theme"] = self.themes_["theme"].astype("int64")
 
@@ -631,7 +687,7 @@ class ThemeModel:
         -------
         ndarray of int
         """
-        self._check_fitted()
+        self._require_fitted()
         texts, emb, _, _, _ = self._inputs(X, embeddings, None)
         return self._assign(emb)
 
@@ -648,7 +704,7 @@ class ThemeModel:
 
     def label_of(self, theme: int) -> str:
         """Return the label of ``theme`` (``"outlier"`` for ``-1``)."""
-        self._check_fitted()
+        self._require_fitted()
         if int(theme) == -1:
             return "outlier"
         row = self.themes_.loc[self.themes_["theme"] == int(theme), "label"]
@@ -660,7 +716,7 @@ class ThemeModel:
     def _edited(self, labels: np.ndarray, source: dict[int, str], custom: dict[int, str]) -> ThemeModel:
         new = copy.copy(self)
         new.labels_ = labels
-        new._source = source
+        new.sources_ = source
         new.custom_labels_ = custom
         new._describe()
         return new
@@ -685,7 +741,7 @@ class ThemeModel:
         -------
         ThemeModel
         """
-        self._check_fitted()
+        self._require_fitted()
         self._require_documents()
         ids = sorted({self._known(t) for t in themes})
         if len(ids) < 2:
@@ -696,7 +752,7 @@ class ThemeModel:
         custom = {t: v for t, v in self.custom_labels_.items() if t not in ids}
         if label:
             custom[keep] = label
-        source = {t: s for t, s in self._source.items() if t not in ids[1:]}
+        source = {t: s for t, s in self.sources_.items() if t not in ids[1:]}
         source[keep] = "edit"
         return self._edited(labels, source, custom)
 
@@ -712,7 +768,7 @@ class ThemeModel:
         -------
         ThemeModel
         """
-        self._check_fitted()
+        self._require_fitted()
         custom = dict(self.custom_labels_)
         for t, name in names.items():
             custom[self._known(t)] = str(name)
@@ -736,7 +792,7 @@ class ThemeModel:
         -------
         ThemeModel
         """
-        self._check_fitted()
+        self._require_fitted()
         self._require_documents()
         theme = self._known(theme)
         members = np.flatnonzero(self.labels_ == theme)
@@ -750,7 +806,7 @@ class ThemeModel:
         order = sorted(range(n), key=lambda p: (-sizes[p], p))
         next_id = int(max(self.themes_["theme"].max(), theme)) + 1
         labels = self.labels_.copy()
-        source = dict(self._source)
+        source = dict(self.sources_)
         source[theme] = "edit"
         for rank, p in enumerate(order):
             new_id = theme if rank == 0 else next_id + rank - 1
@@ -770,7 +826,7 @@ class ThemeModel:
             theme ids under the parent), ``size`` (segments) and ``label`` (labels of its two
             largest themes).
         """
-        self._check_fitted()
+        self._require_fitted()
         ids = self.themes_["theme"].tolist()
         cols = ["parent", "left", "right", "distance", "themes", "size", "label"]
         if len(ids) < 2:
@@ -816,7 +872,7 @@ class ThemeModel:
         -------
         Path
         """
-        self._check_fitted()
+        self._require_fitted()
         path = Path(path)
         if (path / "theme_model.json").exists() and not overwrite:
             raise FileExistsError(f"{path} already holds a saved ThemeModel; pass overwrite=True.")
@@ -834,7 +890,7 @@ class ThemeModel:
             "params": params,
             "codebook": self.codebook_,
             "custom_labels": {str(k): v for k, v in self.custom_labels_.items()},
-            "source": {str(k): v for k, v in self._source.items()},
+            "source": {str(k): v for k, v in self.sources_.items()},
             "n_estimated": self.n_estimated_,
             "themes": json.loads(themes.to_json(orient="records")),
             "has_documents": bool(include_documents),
@@ -880,7 +936,7 @@ class ThemeModel:
             model.labels_ = arrays["labels"].astype(int)
             embeddings = arrays["embeddings"].astype(np.float32) if "embeddings" in arrays else None
         model.custom_labels_ = {int(k): v for k, v in doc["custom_labels"].items()}
-        model._source = {int(k): v for k, v in doc["source"].items()}
+        model.sources_ = {int(k): v for k, v in doc["source"].items()}
         model.n_estimated_ = doc.get("n_estimated")
         themes = pd.DataFrame(doc["themes"])
         if not themes.empty:

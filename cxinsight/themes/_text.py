@@ -61,7 +61,8 @@ class PhraseAnalyzer:
                     out.append(" ".join(run[i : i + n]))
             run.clear()
 
-        for match in _TOKEN.finditer(str(text).lower().replace("\u2019", "'")):
+        text = PLACEHOLDER.sub(" , ", str(text))  # never a keyword, never joins its neighbours
+        for match in _TOKEN.finditer(text.lower().replace("\u2019", "'")):
             tok = match.group(0)
             if tok.isspace():
                 continue
@@ -95,3 +96,75 @@ def default_vectorizer(ngram_range: tuple[int, int] = (1, 2)) -> CountVectorizer
     sklearn.feature_extraction.text.CountVectorizer
     """
     return CountVectorizer(analyzer=PhraseAnalyzer(ngram_range), min_df=1)
+
+
+#: Placeholders written by pseudonymisation and transcription tools: ``[PERSON_3]``,
+#: ``[P01]``, ``[inaudible]``, and the bare ``PERSON_3`` form. Never part of a label or keyword.
+PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,40}\]|\b[A-Z][A-Z]+_\d+\b")
+
+#: Small talk that says nothing about the topic ("that's a good question", "let me think").
+#: Removed before a segment's content words are counted (see :func:`is_filler`).
+SMALL_TALK = (
+    "good question", "great question", "interesting question", "tough question",
+    "hard question", "fair question", "that's a question", "let me think", "let me see",
+    "how are you", "nice to meet you", "thank you", "thanks a lot", "no problem",
+    "no worries", "you know what i mean", "you know", "i mean", "i guess", "i think",
+    "i don't know", "i dont know", "not sure", "no idea", "can you hear me", "hear me",
+    "sounds good", "makes sense", "that makes sense", "fair enough", "of course",
+    "no comment", "nothing else", "nothing really", "not really", "n/a", "see above",
+    "as above", "same as above", "what was the question", "say that again",
+    "where was i", "anyway", "and so on", "and stuff", "or something", "or whatever",
+)
+
+#: Words that carry no topic on top of :data:`STOP_WORDS` ("question" in small talk is caught
+#: by :data:`SMALL_TALK`; these never name a theme alone).
+_NON_CONTENT = frozenset("""
+    none nothing n a na nil everything anything something fine interesting question questions
+    mhmm mmhmm uhh uhhh ummm hmmm ahh ohh aha wow cool awesome lol haha
+""".split())
+
+_SMALL_TALK_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(SMALL_TALK, key=len, reverse=True)) + r")\b")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def strip_placeholders(text: str) -> str:
+    """Return ``text`` with pseudonymisation placeholders (``[PERSON_3]``, ``PERSON_3``) removed."""
+    return PLACEHOLDER.sub(" ", str(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Return the words of ``text`` that can name a topic (lower case, in order).
+
+    Placeholders, small-talk phrases (:data:`SMALL_TALK`), stop words, interview fillers and
+    one-letter words are dropped.
+    """
+    low = strip_placeholders(text).lower().replace("\u2019", "'")
+    low = _SMALL_TALK_RE.sub(" ", low)
+    out = []
+    for match in _WORD.finditer(low):
+        word = match.group(0)
+        stem = word.split("'")[0]
+        if len(stem) < 2 or word in STOP_WORDS or stem in STOP_WORDS or stem in _NON_CONTENT:
+            continue
+        out.append(stem)
+    return out
+
+
+def is_filler(text: str) -> bool:
+    """Tell whether a segment is filler or small talk with nothing to theme.
+
+    A segment is filler when no content word remains once placeholders, small-talk phrases
+    ("Yeah, that's a good question", "let me think"), stop words and spoken fillers ("um",
+    "okay", "yeah") are removed: ``"Um, okay"``, ``"it's um, okay"`` and ``"Yeah, that's a
+    good question"`` are filler; ``"It's expensive"`` is not.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool
+    """
+    return not content_words(text)
