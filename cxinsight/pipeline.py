@@ -348,16 +348,19 @@ def _check_key_path(key_path: str | os.PathLike | None, skip_anonymise: bool) ->
 
 
 # ---------------------------------------------------------------------------- analyse
-def _done(s: Step, corpus: Corpus | None) -> bool:
+def _done(s: Step, corpus: Corpus | None, skip: set[str] = frozenset()) -> bool:
     """Whether a corpus to continue already has the step's output (so it is not re-run)."""
     if corpus is None:
         return False
     seg = set(corpus.segments.columns) if corpus.segments is not None else set()
+    embed_needed = corpus.segments is None or any(
+        col not in seg and step not in skip
+        for col, step in (("valence", "emotions"), ("theme", "themes"), ("stage", "stages")))
     return {
         "read": True,
         "segment": corpus.segments is not None,
         "anonymise": "anonymise" in corpus.steps,
-        "embed": corpus.embeddings is not None,
+        "embed": corpus.embeddings is not None or not embed_needed,
         "emotions": "valence" in seg,
         "themes": "theme" in seg,
         "stages": "stage" in seg,
@@ -474,7 +477,7 @@ def analyse(
     ctx = Context(seed=seed, journey=journey, codebook=codebook, manifest=manifest,
                   force_stages=force_stages)
     given = path_or_corpus if isinstance(path_or_corpus, Corpus) else None
-    todo = [s for s in STEPS if s.name not in skip and not _done(s, given)]
+    todo = [s for s in STEPS if s.name not in skip and not _done(s, given, skip)]
     bar = _Progress(progress, todo)
     timings: dict[str, float] = {}
     skipped: dict[str, str] = {s: "switched off" for s in sorted(skip)}
@@ -488,7 +491,7 @@ def analyse(
             warnings.simplefilter("always")
             corpus = given
             for s in STEPS:
-                if s.name in skip or _done(s, given):
+                if s.name in skip or _done(s, given, skip):
                     continue
                 if corpus is not None and s.name in JOURNEY_STEPS + ("insights",):
                     cols = set(corpus.segments.columns)

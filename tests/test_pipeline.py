@@ -251,3 +251,12 @@ def test_unwritable_output_or_key_folder_is_refused_before_any_work(tmp_path, mo
     with pytest.raises(cx.OutputError, match="key's folder .* not writable"):
         cx.analyse(tmp_path / "in", out=tmp_path / "out", key_path=tmp_path / "locked" / "k.key")
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.*"))
+
+
+def test_progress_lines_with_time_left(capsys):
+    cx.analyse(make_study(), anonymise=False, progress=True)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("cxinsight: [")]
+    assert [ln.split("]")[0] for ln in lines] == ["cxinsight: [1/4", "cxinsight: [2/4",
+                                                 "cxinsight: [3/4", "cxinsight: [4/4"]
+    assert "journey curves" in lines[0] and "left)" not in lines[0]
+    assert all(ln.endswith("left)") for ln in lines[1:]), lines
