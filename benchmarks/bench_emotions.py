@@ -51,6 +51,10 @@ AIRLINE = ROOT.parent / "shared" / "data" / "airline_tweets" / "dev.csv"
 REAL = Path(os.environ.get("CXINSIGHT_REAL_MATERIAL", "/work/real_material"))
 STUDIES = ROOT / "benchmarks" / "studies"
 HANDLE = re.compile(r"@\w+")
+#: Valence weights that switch off every customer cue and the event lexicon (for comparison).
+NO_CUES = {"problem_question": 0.0, "positive_question": 0.0, "request": 0.0, "politeness": 0.0,
+           "polite_lift": 1.0, "soft_positive": 1.0, "confusion": 0.0, "complaint_ask": 0.0,
+           "info_ask": 0.0, "failures_first": 0.0, "events": 0.0}
 SAMPLE = ROOT / "data" / "sample_interviews"
 ROWS: list[tuple[str, str, str, str]] = []
 CURVE: list[str] = []
@@ -84,6 +88,9 @@ def goemotions(tagger: EmotionTagger) -> None:
     row("  same, classifier alone (lexicon=False)", sentiment_macro_f1(clf, gold))
     no_events = EmotionTagger(valence_weights={"events": 0}).predict(texts, embeddings=X)["valence"]
     row("  same, without the CX event lexicon", sentiment_macro_f1(no_events.to_numpy(), gold))
+    plain = EmotionTagger(valence_weights=NO_CUES).predict(texts, embeddings=X)["valence"]
+    row("  same, without the customer cues and events (head + lexicon formula only)",
+        sentiment_macro_f1(plain.to_numpy(), gold))
     fast = lexicon_valence(texts, cx_words=False)
     diff = np.abs(fast - ref)
     row(f"our VADER-rule scorer vs vaderSentiment, dev (n={len(texts)}): share with |diff| < 0.001",
@@ -146,10 +153,7 @@ def airline() -> None:
     tagger = EmotionTagger()
     out = tagger.predict(texts, embeddings=X)
     v = out["valence"].to_numpy()
-    cue_keys = ("problem_question", "positive_question", "request", "politeness", "soft_positive",
-                "confusion", "complaint_ask", "info_ask", "failures_first")
-    plain = EmotionTagger(valence_weights={**{k: 0.0 for k in cue_keys}, "events": 0.0,
-                                           "polite_lift": 1.0, "soft_positive": 1.0})
+    plain = EmotionTagger(valence_weights=NO_CUES)
     v0 = plain.predict(texts, embeddings=X)["valence"].to_numpy()
     vader = lexicon_valence(texts, cx_words=False)
     for name, mask in parts.items():

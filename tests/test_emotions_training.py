@@ -117,3 +117,35 @@ def test_read_goemotions_dev():
 def test_read_goemotions_bad_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="GoEmotions folder"):
         read_goemotions(tmp_path, "train")
+
+
+def test_word_model_and_ekman_offsets_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    W = [rng.normal(size=(8, 28)).astype(np.float32)]
+    b = [np.zeros(28, np.float32)]
+    vocab = ["awful", "love", "!"]
+    coef = np.zeros((3, 28), np.float32)
+    coef[0, L("disgust")] = 6.0
+    coef[1, L("love")] = 6.0
+    offsets = np.zeros(7, np.float32)
+    offsets[0] = 0.5
+    head = EmotionHead(weights=W, biases=b, vocabulary=vocab, word_weights=coef,
+                       word_bias=np.zeros(28, np.float32), ekman_bias=offsets,
+                       config={"word_mix": 0.5})
+    X = rng.normal(size=(3, 8)).astype(np.float32)
+    texts = ["Awful, just awful!", "I love it", "nothing here"]
+    with pytest.raises(ValueError, match="texts="):
+        head.predict_proba(X)
+    P = head.predict_proba(X, texts)
+    np.testing.assert_allclose(P.sum(1), 1.0, atol=1e-5)
+    assert P[0, L("disgust")] > P[2, L("disgust")]  # the word counts
+    assert P[1, L("love")] > P[2, L("love")]
+    words = head.word_proba(texts)
+    assert words[0, L("disgust")] > 0.5 and words[1, L("love")] > 0.5
+    E = head.predict_ekman(X, texts)
+    np.testing.assert_allclose(E.sum(1), 1.0, atol=1e-5)
+    path = head.save(tmp_path / "h.npz")
+    back = EmotionHead.load(path)
+    assert back.vocabulary == vocab and back.reads_words
+    np.testing.assert_allclose(back.predict_proba(X, texts), P, atol=1e-6)
+    np.testing.assert_array_equal(back.ekman_bias, offsets)

@@ -51,7 +51,7 @@ _NEG = np.array([LABEL_SENTIMENT[x] == "negative" for x in GOEMOTIONS_LABELS], d
 #: Valence settings used when the head file carries none (see :meth:`EmotionTagger.valence`).
 DEFAULT_VALENCE_WEIGHTS = {
     "classifier": 1.0, "lexicon": 1.0, "dead_zone": 0.1, "neutral_zone": 0.0, "scale": 2.0,
-    "negation": 0.5, "lean": 0.04, "events": 0.0,
+    "negation": 0.5, "lean": 0.04, "events": 1.0,
     "problem_question": 0.5, "positive_question": 0.3, "request": 0.2, "politeness": 1.0,
     "polite_lift": 0.3, "soft_positive": 0.5, "confusion": 0.5, "complaint_ask": 0.3,
     "info_ask": 0.9, "failures_first": 1.0,
