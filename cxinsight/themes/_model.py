@@ -44,11 +44,12 @@ _CLUSTERINGS = ("auto", "agglomerative", "kmeans", "hdbscan")
 def themable_mask(segments: pd.DataFrame, min_words: int = 3) -> tuple[np.ndarray, dict[str, int]]:
     """Return which segments are themed, and how many were excluded for each reason.
 
-    Themes are found in participant speech only: interviewer segments, back-channels
+    Themes are found in participant speech only (:func:`cxinsight.speech.participant_mask`):
+    interviewer segments, back-channels
     ("yeah", "mm-hmm"), segments shorter than ``min_words`` words and filler or small talk
     ("Um, okay", "Yeah, that's a good question": see :func:`cxinsight.themes.is_filler`) are
-    left out. When no segment has the role ``participant`` (transcripts without speaker roles),
-    every segment that is not ``interviewer`` is used.
+    left out. In an interview where no segment has the role ``participant`` (transcripts
+    without speaker roles), every segment that is not ``interviewer`` is used.
 
     Parameters
     ----------
@@ -63,8 +64,11 @@ def themable_mask(segments: pd.DataFrame, min_words: int = 3) -> tuple[np.ndarra
         ``{"interviewer": n, "backchannel": n, "empty": n, "short": n, "filler": n}`` (each
         segment counted under its first reason, in that order).
     """
-    role = segments["role"].astype(str) if "role" in segments else pd.Series("unknown", segments.index)
-    speaker_ok = (role == "participant") if (role == "participant").any() else (role != "interviewer")
+    from cxinsight.speech import participant_mask
+
+    # the one shared definition of participant speech (per interview: without speaker roles,
+    # every segment not spoken by the interviewer); back-channels are counted separately below
+    speaker_ok = pd.Series(participant_mask(segments, backchannels="include"), index=segments.index)
     text = segments["text"].fillna("").astype(str)
     if "n_words" in segments:
         words = segments["n_words"].fillna(0).astype(int)
