@@ -80,7 +80,8 @@ def goemotions(tagger: EmotionTagger) -> None:
     gold = sentiment_gold(Y)
     n = int((gold != "").sum())
     f1 = sentiment_macro_f1(out["valence"].to_numpy(), gold)
-    row(f"GoEmotions dev pos/neg/neu macro-F1 from valence (n={n})", f1, ">= 0.68", f1 >= 0.68)
+    row(f"GoEmotions dev pos/neg/neu macro-F1 from valence, customer cues on (n={n})", f1, ">= 0.70",
+        f1 >= 0.70)
     ref = reference_vader(texts, cx_words=False)
     row("  same, VADER alone (vaderSentiment package; anchor 0.59)", sentiment_macro_f1(ref, gold))
     row("  same, VADER + CX lexicon", sentiment_macro_f1(lexicon_valence(texts), gold))
