@@ -328,10 +328,15 @@ def write_results(corpus: Corpus, folder: str | os.PathLike, *, xlsx: bool = Tru
     from cxinsight.report import write_report
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    export(corpus, folder / "exports", xlsx=xlsx)
-    report = write_report(corpus, folder / "report.html", seed=seed)
-    corpus.save(folder / "corpus", overwrite=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        export(corpus, folder / "exports", xlsx=xlsx)
+        report = write_report(corpus, folder / "report.html", seed=seed)
+        corpus.save(folder / "corpus", overwrite=True)
+    except OSError as err:
+        reason = " ".join(str(err).split())
+        message = f"could not write the results ({reason}); is the disk full or the file size limited?"
+        raise (OSError(err.errno, message) if err.errno else OSError(message)) from err
     return Path(report)
 
 
