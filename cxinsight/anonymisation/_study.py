@@ -785,7 +785,7 @@ class _Study:
         share = turns_with / max(texts_count, 1)
         n_interviews = max(1, len(self.order))
         info = {"turns_with_person": turns_with, "distinct": distinct}
-        if texts_count < 20 or not (share > 0.15 or distinct > max(25, 8 * n_interviews)):
+        if texts_count < 20 or not (share > 0.3 or distinct > max(25, 8 * n_interviews)):
             return info
         # only strings met in several interviews are shown: they are the study's words, not one
         # participant's name (names seen in one or two interviews stay out of the log)

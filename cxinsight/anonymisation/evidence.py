@@ -176,7 +176,7 @@ class NameEvidence:
             if self.mode == "strong":
                 strong = [d for d in strong if d.detector != "name_gazetteer"]
             return strong + others
-        spans = _ner_people(self.nlp, text, [(d.start, d.end) for d in weak + strong])
+        spans = _ner_people(self.nlp, text, [(d.start, d.end) for d in (strong if self.mode == "strong" else weak)])
         if self.mode == "strong":
             keep = []
             for d in strong:
