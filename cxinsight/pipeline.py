@@ -463,9 +463,6 @@ def analyse(
         options["anonymise"] = options.pop("anonymise_options")
     force_stages = options.get("stages") is True or journey is not None
     opts_of = check_options(options)
-    from cxinsight.distributed import engine_for
-
-    runner = engine_for(engine, scheduler)  # the step runner (local, or Dask workers)
     skip = {name for name, o in opts_of.items() if o is False}
     if not anonymise:
         skip.add("anonymise")
@@ -476,6 +473,15 @@ def analyse(
             raise FileNotFoundError(f"{path} does not exist: pass a transcript file or a folder of transcripts.")
     folder = OutputFolder(out, overwrite=overwrite) if out is not None else None
     staging = folder.open() if folder is not None else None
+    from cxinsight.distributed import engine_for
+
+    try:  # started once every check has passed, so that a refused run starts no cluster
+        runner = engine_for(engine, scheduler)  # the step runner (local, or Dask workers)
+    except BaseException:
+        if folder is not None:
+            folder.abort()
+            folder.release()
+        raise
 
     log = _WarningLog()
     previous = list(path_or_corpus.meta.get("warnings", [])) if isinstance(path_or_corpus, Corpus) else []
