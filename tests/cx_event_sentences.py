@@ -109,5 +109,7 @@ CX_QUESTION_KINDS: list[tuple[str, str]] = [
     ("What works well for you?", "positive"),
     ("How did you first hear about us?", "neutral"),
     ("What tools do you use to create dashboards?", "neutral"),
+    ("Are there any other ways you use it that were not covered in the previous questions?", "neutral"),
+    ("What are the biggest pain points for you in running your class?", "problem"),
     ("", "none"),
 ]

@@ -49,6 +49,10 @@ _POSITIVE_Q = re.compile(
     r"valu(?:e|able)|appreciate|(?:happy|pleased|satisfied|delighted) (?:with|about)|"
     r"highlights?|succe\w*|wins?)\b"
 )
+_CATCH_ALL = re.compile(
+    r"\b(?:not|n't)\s+(?:been\s+|yet\s+|already\s+)?(?:covered|mentioned|listed|asked|included)\b"
+    r"[^?]*?\b(?:previous|above|earlier|preceding|other|these)\b(?:\s+\w+)?\s+(?:questions?|items?|options?|sections?)"
+)
 # "What is missing?" asks for problems even though "what ... like" may appear in "what would you like"
 _WISH_Q = re.compile(r"\bwhat would you (?:like|want) (?:to see|us to|added|changed|improved)\b")
 
@@ -168,6 +172,8 @@ def question_kind(question: str | None) -> str:
     asked = [part for part in re.findall(r"[^.?!]*\?", q) if part.strip()]
     if asked:  # "That's great to hear. What was hard about it?": read the question sentences
         q = " ".join(asked)
+    # "anything else not covered by the previous questions?" is a catch-all, not a problem
+    q = _CATCH_ALL.sub(" ", q)
     problem = _PROBLEM_Q.search(q) is not None or _WISH_Q.search(q) is not None
     positive = _POSITIVE_Q.search(q) is not None and _WISH_Q.search(q) is None
     if problem and positive:
