@@ -223,6 +223,21 @@ def request_flags(texts: Sequence[str]) -> np.ndarray:
     return _flags(_REQUEST, texts, _REQUEST_ANCHORS)
 
 
+def request_and_politeness_flags(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`request_flags` and :func:`politeness_flags` in one pass over the texts."""
+    request = np.zeros(len(texts), dtype=bool)
+    polite = np.zeros(len(texts), dtype=bool)
+    req_search, pol_search = _REQUEST.search, _POLITE.search
+    for i, t in enumerate(texts):
+        low = str(t).lower().replace("’", "'")
+        words = _words(low)
+        if not _REQUEST_ANCHORS.isdisjoint(words):
+            request[i] = req_search(low) is not None
+        if not _POLITE_ANCHORS.isdisjoint(words):
+            polite[i] = pol_search(low) is not None
+    return request, polite
+
+
 def politeness_flags(texts: Sequence[str]) -> np.ndarray:
     """Return a boolean array: does each text hold a politeness marker (thanks, please, ...)?"""
     return _flags(_POLITE, texts, _POLITE_ANCHORS)

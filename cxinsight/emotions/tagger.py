@@ -27,10 +27,9 @@ from cxinsight.corpus import Corpus
 from cxinsight.emotions.cues import (
     ask_kinds,
     no_problem_flags,
-    politeness_flags,
     preceding_questions,
     question_kinds,
-    request_flags,
+    request_and_politeness_flags,
     strip_politeness,
 )
 from cxinsight.emotions.events import event_valence
@@ -392,8 +391,10 @@ class EmotionTagger(Estimator):
                 )
             kinds = question_kinds(questions)
         use_cues = bool(self.lexicon)
-        request = request_flags(texts) if use_cues else np.zeros(n, dtype=bool)
-        polite = politeness_flags(texts) if use_cues else np.zeros(n, dtype=bool)
+        if use_cues:
+            request, polite = request_and_politeness_flags(texts)
+        else:
+            request = polite = np.zeros(n, dtype=bool)
         no_problem = np.zeros(n, dtype=bool)
         problem = kinds == "problem"
         if problem.any():
