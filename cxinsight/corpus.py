@@ -149,13 +149,13 @@ class Corpus:
     ) -> None:
         missing = [c for c in TURN_COLUMNS if c not in turns.columns]
         if missing:
-            raise ValueError(
+            raise InputError(
                 f"turns is missing the columns {missing}; a turns table needs {TURN_COLUMNS}. "
                 "Build one with cxinsight.read(path) or pass a DataFrame with those columns."
             )
         bad_roles = sorted(set(turns["role"].dropna().astype(str)) - set(ROLES))
         if bad_roles:
-            raise ValueError(f"turns.role has values {bad_roles}; allowed roles are {list(ROLES)}.")
+            raise InputError(f"turns.role has values {bad_roles}; allowed roles are {list(ROLES)}.")
         self.turns = turns.reset_index(drop=True)
         if participants is None:
             participants = pd.DataFrame(
@@ -165,7 +165,7 @@ class Corpus:
         self.segments = None if segments is None else segments.reset_index(drop=True)
         if embeddings is not None:
             if self.segments is None or len(embeddings) != len(self.segments):
-                raise ValueError(
+                raise InputError(
                     "embeddings must have one row per segment "
                     f"({0 if self.segments is None else len(self.segments)} segments, "
                     f"{len(embeddings)} embedding rows)."
