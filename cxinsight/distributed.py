@@ -10,8 +10,9 @@ segment        on the workers, one task per partition of whole interviews
 anonymise      on the driver: pseudonyms are linked across the whole study
 embed          on the workers: the study's *distinct* texts not in the driver's cache,
                in blocks; the precision (float32/bfloat16) is chosen once for the study
-emotions       on the workers, one task per partition of whole interviews (each segment's
-               question is read within its own interview)
+emotions       on the driver: its matrix products round the last bit of a row differently
+               when the rows are split differently (BLAS blocking), enough to flip a
+               borderline emotion; it costs under 1% of a run
 themes         on the driver, on all the gathered vectors, exactly as the local engine
 stages         on the driver (its centring uses a study-wide mean of stage similarities)
 curve ...      on the driver (study-wide tables)
@@ -45,8 +46,9 @@ __all__ = ["DaskEngine", "LocalEngine", "ENGINES", "engine_for", "dask_client",
 
 #: Engines accepted by ``analyse(engine=...)``.
 ENGINES = ("local", "dask")
-#: Steps run per partition of whole interviews on the workers.
-PARTITIONED_STEPS = ("segment", "emotions")
+#: Steps run per partition of whole interviews on the workers (steps whose every row is
+#: computed exactly the same however the rows are split; see the module docstring).
+PARTITIONED_STEPS: tuple[str, ...] = ("segment",)
 #: Target number of turns per partition (a partition is never split inside an interview).
 TURNS_PER_PARTITION = 20_000
 #: Distinct texts per embedding task.
