@@ -145,6 +145,19 @@ def _key_outside(key: str | None, out: Path) -> None:
         raise InputError(f"--key {key} already exists; keys are never overwritten. Choose a new path.")
 
 
+def _check_codebook(path: str) -> None:
+    """Read the codebook before any work, so that a malformed one is bad input (status 2)."""
+    from cxinsight.errors import CxInsightError
+    from cxinsight.themes._codebook import read_codebook
+
+    try:
+        read_codebook(path)
+    except CxInsightError:
+        raise
+    except (ValueError, TypeError, KeyError) as err:
+        raise InputError(f"--codebook {path}: {' '.join(str(err).split())}") from err
+
+
 def _note(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -159,6 +172,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     for opt in ("journey", "codebook"):
         if getattr(args, opt):
             _existing(getattr(args, opt), f"--{opt} file")
+    if args.codebook:
+        _check_codebook(args.codebook)
     out = Path(args.out)
     _key_outside(args.key, out)
     t0 = time.perf_counter()

@@ -199,3 +199,11 @@ def test_full_disk_is_one_line_without_blaming_a_bug(tmp_path, capsys, monkeypat
     last = err.strip().splitlines()[-1]
     assert code == 1 and "No space left on device" in last and "a bug in" not in last
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))
+
+
+def test_malformed_codebook_is_bad_input_before_any_work(tmp_path, capsys):
+    (tmp_path / "cb.csv").write_text("theme,phrases\n", "utf-8")
+    code, _, err = run(["analyse", str(_tiny_study(tmp_path)), "--out", str(tmp_path / "o"),
+                        "--codebook", str(tmp_path / "cb.csv")], capsys)
+    assert "--codebook" in _one_line_error(code, err) and "no theme names" in err
+    assert not (tmp_path / "o").exists()
