@@ -41,6 +41,7 @@ def test_capital_letters_alone_are_not_names(anon, text):
     ("Then Dr Okonkwo called me back.", "Okonkwo"),
     ("My daughter Saoirse loves the app.", "Saoirse"),
     ("Anyway, Ffion's nine and she eats everything.", "Ffion"),
+    ("The people are great. Oluwaseun in particular, he'll jump on it.", "Oluwaseun"),
 ])
 def test_names_with_evidence_are_found(anon, text, name):
     assert name in " ".join(_people(anon.detect(text)))

@@ -45,6 +45,8 @@ _STRONG_DETECTORS = frozenset({"name_cue", "known_name", "manual", "propagated"}
 #: a listed name needs at least this rule score to stand alone (capitalised mid-sentence: 0.8;
 #: a lower-case listed first name in text without capitals: 0.55)
 GAZETTEER_ALONE = 0.5
+#: a person pronoun right after a name: "Oluwaseun in particular, he'll jump on it"
+_PRONOUN_AFTER = re.compile(r"(?:\s+[a-z]+){0,2}\s*,\s+(?:he|she)(?:['’](?:ll|s|d))?\b")
 #: lower-case parts of names ("Ludwig van Beethoven", "Ibn al-Haytham")
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin", "al", "ibn", "ter"})
 _SENTENCE_CUT = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -202,11 +204,17 @@ class NameEvidence:
         return out + others
 
     def _acts_as_person(self, text: str, d: Detection) -> bool:
-        """A capitalised candidate, not at a sentence start, followed by a possessive or by
-        "said", "told", "and I"."""
-        if not text[d.start:d.start + 1].isupper() or _RIGHT_CUE.match(text, d.end) is None:
+        """A capitalised candidate followed by a possessive or by "said", "told", "and I" (not
+        at a sentence start), or by "he"/"she" after a comma (as in: Oluwaseun in particular, he'll ...)."""
+        if not text[d.start:d.start + 1].isupper():
             return False
-        if _sentence_start(text[max(0, d.start - 40):d.start]):
+        right = _RIGHT_CUE.match(text, d.end) is not None
+        pronoun = _PRONOUN_AFTER.match(text, d.end) is not None
+        if not (right or pronoun):
+            return False
+        if right and _sentence_start(text[max(0, d.start - 40):d.start]):
+            return False
+        if pronoun and (d.end - d.start < 3 or self._tokens(text, d.start, d.end)[0][1] in self.rules.vocabulary):
             return False
         return all(self._name_word(w, f) for w, f, _ in self._tokens(text, d.start, d.end))
 
