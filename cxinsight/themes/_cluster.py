@@ -14,8 +14,12 @@ from typing import Any
 
 import numpy as np
 
-#: Above this many segments Ward's O(n^2) memory is too much; k-means is used instead.
-WARD_MAX_SEGMENTS = 20_000
+#: Above this many segments k-means replaces Ward (Ward's O(n^2) time and memory; on Banking77's
+#: 10,003 queries k-means on the UMAP points matches Ward: NMI 0.825 vs 0.826, see docs).
+WARD_MAX_SEGMENTS = 5_000
+#: UMAP layout epochs on large inputs (UMAP's own default there is 200): on Banking77, 50
+#: epochs gave the same clusters (NMI 0.822 vs 0.823) in 4.3 instead of 8.9 CPU seconds.
+LARGE_N_EPOCHS = 50
 #: The estimated number of themes is never below this (silhouettes favour 2-3 broad groups on
 #: short, diffuse texts such as tweets, which a researcher cannot use).
 MIN_ESTIMATED_THEMES = 5
@@ -51,6 +55,7 @@ def make_umap(n: int, n_components: int, n_neighbors: int, random_state: int | N
     from umap import UMAP
 
     return UMAP(
+        n_epochs=LARGE_N_EPOCHS if n >= 4096 else None,
         n_neighbors=max(2, min(n_neighbors, n - 1)),
         n_components=max(2, min(n_components, n - 2)),
         min_dist=0.0,
@@ -123,7 +128,7 @@ def estimate_n_themes(
     points: np.ndarray,
     min_size: int,
     random_state: int | None = 0,
-    max_points: int = 3000,
+    max_points: int = 2000,
     contexts: list[str] | None = None,
 ) -> int:
     """Estimate how many themes ``points`` hold: the Ward cut with the best silhouette.
@@ -148,7 +153,7 @@ def estimate_n_themes(
     min_size : int
         Smallest theme size; bounds the largest k tried.
     random_state : int or None
-    max_points : int, default 3000
+    max_points : int, default 2000
     contexts : list of str, optional
         Turn key per point.
 

