@@ -197,3 +197,23 @@ def test_replacement_alarm_names_the_allow_list_call():
         warnings.simplefilter("always")
         Anonymiser(names="capitalised", alarm=False).apply(corpus)
     assert not [w for w in caught if "far more than interviews hold" in str(w.message)]
+
+
+def test_a_survey_only_study_is_pseudonymised_in_strong_mode(tmp_path):
+    """Survey exports are already-anonymous material: ordinary capitalised words in answers
+    (product and technology words) must not become names by default."""
+    import cxinsight as cx
+
+    rows = ["ResponseId,Tariff,What is difficult?"]
+    answers = ["Inline plots in Markdown are hard to find.", "Python setup on Windows is slow.",
+               "Git integration keeps failing when I push.", "Ease of use could be better honestly."]
+    for i in range(40):
+        rows.append(f"R_{i:03d},{'Fixed' if i % 2 else 'Variable'},{answers[i % 4]}")
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    corpus = cx.segment(cx.read(path, format="survey"))
+    anonymised, _ = cx.anonymise(corpus)
+    assert anonymised.provenance[-1]["params"]["names"] == "strong"
+    text = " ".join(anonymised.segments["text"])
+    for word in ("Inline", "Markdown", "Python", "Git", "Ease"):
+        assert word in text

@@ -368,5 +368,24 @@ def anonymise(corpus: Corpus, **options: Any) -> tuple[Corpus, Key]:
     (Corpus, Key)
         The pseudonymised corpus and its re-identification key. Save the key apart from the
         data with ``key.save(path)``.
+
+    Notes
+    -----
+    A study read only from survey exports (every read file has format ``survey``) is
+    already-anonymous material: unless ``names=`` is given, it is pseudonymised with
+    ``names="strong"`` (patterns such as emails and phones are kept; names need strong
+    evidence), and the choice is recorded in the corpus's provenance.
     """
+    if "names" not in options and is_survey_study(corpus):
+        options = {**options, "names": "strong"}
     return Anonymiser(**options).apply(corpus)
+
+
+def is_survey_study(corpus: Corpus) -> bool:
+    """Whether every file read into ``corpus`` was a survey export (see ``tables["files"]``)."""
+    files = corpus.tables.get("files")
+    if files is None or "format" not in files.columns:
+        return False
+    read = files[files["status"] == "read"] if "status" in files.columns else files
+    formats = read["format"].dropna().astype(str)
+    return bool(len(formats)) and bool((formats == "survey").all())
