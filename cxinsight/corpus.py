@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxinsight.errors import InputError, MissingStepError
+from cxinsight.errors import InputError, MissingStepError, OptionError
 
 #: Columns every ``turns`` table has, in this order.
 TURN_COLUMNS = ["interview_id", "turn", "speaker", "role", "start", "end", "text", "source"]
@@ -193,7 +193,7 @@ class Corpus:
         allowed = {"turns", "participants", "segments", "embeddings", "tables", "meta", "provenance"}
         unknown = set(changes) - allowed
         if unknown:
-            raise TypeError(f"Corpus.replace() got unknown attributes {sorted(unknown)}")
+            raise OptionError(f"Corpus.replace() got unknown attributes {sorted(unknown)}")
         state = {
             "turns": self.turns.copy(),
             "participants": self.participants.copy(),
@@ -530,4 +530,4 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
         try:
             fixed.to_parquet(path, index=False)
         except Exception as err:  # pragma: no cover - surfaced with context
-            raise ValueError(f"Could not save table to {path}: {err}") from first
+            raise InputError(f"Could not save table to {path}: {err}") from first

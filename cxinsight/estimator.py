@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from cxinsight.errors import NotFittedError
+from cxinsight.errors import InputError, NotFittedError
 
 
 class Estimator:
@@ -62,7 +62,7 @@ class Estimator:
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
-                raise ValueError(
+                raise InputError(
                     f"{type(self).__name__}.set_params(): {name!r} is not a parameter; "
                     f"valid parameters are {valid}."
                 )

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from cxinsight.corpus import Corpus
+from cxinsight.errors import InputError, OptionError
 from cxinsight.journey.curve import (
     GROUP,
     journey_curve,
@@ -158,13 +159,13 @@ def plot_journey_curve(
         curve = corpus_or_curve
         missing = [c for c in ("stage", "valence", "stage_order") if c not in curve.columns]
         if missing:
-            raise ValueError(
+            raise InputError(
                 f"The curve table has no column(s) {missing}; pass a corpus or the table "
                 "returned by cx.journey_curve(corpus)."
             )
         by = curve.attrs.get("by") or (GROUP if GROUP in curve.columns else None)
     else:
-        raise TypeError(
+        raise OptionError(
             "plot_journey_curve takes a Corpus or the DataFrame from cx.journey_curve, got "
             f"{type(corpus_or_curve).__name__}."
         )

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
+from cxinsight.errors import InputError
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -233,7 +234,7 @@ def export_qdpx(corpus: Corpus, path: str | Path, *, name: str | None = None,
     """
     path = Path(path)
     if path.suffix.lower() != ".qdpx":
-        raise ValueError(f"{path}: a REFI-QDA project file must end in .qdpx.")
+        raise InputError(f"{path}: a REFI-QDA project file must end in .qdpx.")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
     study = study_name(corpus)
@@ -367,7 +368,7 @@ def export_qdc(themes: pd.DataFrame | Corpus, path: str | Path, *, overwrite: bo
         ns = _namespace(study_name(themes))
     else:
         if "label" not in themes.columns:
-            raise ValueError("The themes table needs a 'label' column (e.g. corpus.tables['themes']).")
+            raise InputError("The themes table needs a 'label' column (e.g. corpus.tables['themes']).")
         id_col = "theme" if "theme" in themes.columns else ("id" if "id" in themes.columns else None)
         codes = []
         for i, r in themes.reset_index(drop=True).iterrows():
@@ -398,13 +399,13 @@ def _read_xml(path: Path) -> tuple[ET.Element, zipfile.ZipFile | None]:
         zf = zipfile.ZipFile(path)
         names = [n for n in zf.namelist() if n.lower().endswith(".qde")]
         if not names:
-            raise ValueError(f"{path}: not a REFI-QDA project (no .qde file inside the zip).")
+            raise InputError(f"{path}: not a REFI-QDA project (no .qde file inside the zip).")
         return ET.fromstring(zf.read(names[0])), zf
     try:
         return ET.parse(path).getroot(), None
     except ET.ParseError as err:
         line, col = getattr(err, "position", (None, None))
-        raise ValueError(f"{path}, line {line}, column {col}: not valid XML ({err}).") from err
+        raise InputError(f"{path}, line {line}, column {col}: not valid XML ({err}).") from err
 
 
 def _local(tag: str) -> str:
@@ -476,7 +477,7 @@ def read_codebook(path: str | Path, *, group: str | None = None) -> dict[str, st
     if group is not None:
         table = table[table["path"].str.startswith(group + "/")]
         if table.empty:
-            raise ValueError(f"{path}: no codes below a top-level code named {group!r}.")
+            raise InputError(f"{path}: no codes below a top-level code named {group!r}.")
     table = table[table["is_codable"]]
     return {r["name"]: (r["description"] or r["name"]) for _, r in table.iterrows()}
 
@@ -496,7 +497,7 @@ def read_sources(path: str | Path) -> dict[str, str]:
     path = Path(path)
     root, zf = _read_xml(path)
     if zf is None:
-        raise ValueError(f"{path}: source texts need a .qdpx project with its Sources/ folder.")
+        raise InputError(f"{path}: source texts need a .qdpx project with its Sources/ folder.")
     try:
         return {src.get("name"): text for src in root.iter()
                 if _local(src.tag) == "TextSource" and (text := _source_text(src, zf)) is not None}
@@ -532,7 +533,7 @@ def read_codings(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     root, zf = _read_xml(path)
     if zf is None:
-        raise ValueError(f"{path}: codings need a .qdpx project with its Sources/ texts.")
+        raise InputError(f"{path}: codings need a .qdpx project with its Sources/ texts.")
     codes = codebook_table(path).set_index("guid")
     users = {u.get("guid"): u.get("name") for u in root.iter() if _local(u.tag) == "User"}
     rows = []
@@ -596,7 +597,7 @@ def apply_codings(corpus: Corpus, codings: pd.DataFrame | str | Path, *, column:
         unmatched selections.
     """
     if not 0 < min_overlap <= 1:
-        raise ValueError(f"min_overlap must be in (0, 1], got {min_overlap!r}.")
+        raise InputError(f"min_overlap must be in (0, 1], got {min_overlap!r}.")
     if not isinstance(codings, pd.DataFrame):
         if sources is None:
             sources = read_sources(codings)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
+from cxinsight.errors import InputError
 
 #: Words that, alone or together, make an utterance a back-channel ("yeah, right").
 _BACKCHANNEL_WORDS = frozenset(
@@ -201,7 +202,7 @@ def segment(corpus: Corpus, *, min_words: int = 3, max_backchannel_words: int = 
     ``is_backchannel``.
     """
     if not isinstance(min_words, int) or min_words < 1:
-        raise ValueError(f"min_words must be a positive integer, got {min_words!r}.")
+        raise InputError(f"min_words must be a positive integer, got {min_words!r}.")
     turns = corpus.require("turns", ["interview_id", "turn", "text"], "cx.read(path)")
     extra = [c for c in turns.columns if c not in SEGMENT_COLUMNS]
     texts = turns["text"].fillna("").astype(str).tolist()

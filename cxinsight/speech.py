@@ -23,6 +23,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cxinsight.errors import InputError
+
 #: Roles whose speech is never participant speech.
 NON_PARTICIPANT_ROLES = ("interviewer",)
 
@@ -118,7 +120,7 @@ def participant_mask(
         If ``backchannels`` is not ``"exclude"`` or ``"include"``.
     """
     if backchannels not in ("exclude", "include"):
-        raise ValueError(f"backchannels={backchannels!r}; use 'exclude' or 'include'.")
+        raise InputError(f"backchannels={backchannels!r}; use 'exclude' or 'include'.")
     n = len(segments)
     if "role" not in segments.columns:
         mask = np.ones(n, dtype=bool)

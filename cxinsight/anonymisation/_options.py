@@ -12,6 +12,7 @@ import numpy as np
 from cxinsight.anonymisation import names as _names
 from cxinsight.anonymisation._known import fold
 from cxinsight.anonymisation._spans import LABELS
+from cxinsight.errors import InputError, OptionError
 
 OPERATORS = ("placeholder", "surrogate", "redact", "mask")
 DEFAULT_LABELS = tuple(label for label in LABELS if label != "DATE")
@@ -23,7 +24,7 @@ class _Config:
 
     def __init__(self, a: Any) -> None:
         if a.operator not in OPERATORS:
-            raise ValueError(
+            raise InputError(
                 f"operator={a.operator!r} is not supported; choose one of {list(OPERATORS)} "
                 "(for example Anonymiser(operator='surrogate'))."
             )
@@ -34,7 +35,7 @@ class _Config:
         labels = [str(x).upper() for x in labels]
         unknown = sorted(set(labels) - set(LABELS))
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"labels has unknown entries {unknown}; known labels are {list(LABELS)}. "
                 "DATE is off by default: add it with `from cxinsight.anonymisation import DEFAULT_LABELS` "
                 "and labels=[*DEFAULT_LABELS, 'DATE']."
@@ -43,7 +44,7 @@ class _Config:
         self.known_names = _str_list(a.known_names, "known_names", "known_names=['Sarah Collins']")
         self.allow_list = _str_list(a.allow_list, "allow_list", "allow_list=['GreenCrate', 'Crate Plus']")
         if a.language != "en":
-            raise ValueError(
+            raise InputError(
                 f"language={a.language!r}: the name rules and common-word lists are English only "
                 "(language='en'). For other languages pass a spaCy pipeline with ner=... and "
                 "known_names, and keep language='en'."
@@ -54,28 +55,28 @@ class _Config:
         supported = phonenumbers.SUPPORTED_REGIONS
         bad = [r for r in regions if str(r).upper() not in supported]
         if bad or not regions:
-            raise ValueError(
+            raise InputError(
                 f"phone_regions has unknown region codes {bad or regions}; use ISO 3166 two-letter "
                 "codes such as ('GB', 'IE', 'US')."
             )
         self.regions = tuple(str(r).upper() for r in regions)
         if isinstance(a.seed, bool) or not isinstance(a.seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer, got {type(a.seed).__name__}.")
+            raise OptionError(f"seed must be an integer, got {type(a.seed).__name__}.")
         self.seed = int(a.seed)
         if isinstance(a.min_score, bool) or not isinstance(a.min_score, (int, float)) or not 0 <= a.min_score <= 1:
-            raise ValueError(f"min_score must be a number between 0 and 1, got {a.min_score!r}.")
+            raise InputError(f"min_score must be a number between 0 and 1, got {a.min_score!r}.")
         self.min_score = float(a.min_score)
         from cxinsight.anonymisation.evidence import NAME_MODES, NameEvidence
 
         if a.names not in NAME_MODES:
-            raise ValueError(
+            raise InputError(
                 f"names={a.names!r} is not supported; choose one of {list(NAME_MODES)}: 'evidence' "
                 "(default), 'strong' for surveys and other already-anonymous material, "
                 "'capitalised' for the high-recall rules, 'off' for patterns only."
             )
         self.names = a.names
         if a.interview_ids not in INTERVIEW_ID_MODES:
-            raise ValueError(
+            raise InputError(
                 f"interview_ids={a.interview_ids!r} is not supported; choose 'code' (default: "
                 "I01, I02 ... with the file names in the key) or 'keep' (names and patterns "
                 "inside the ids are still replaced)."
@@ -83,7 +84,7 @@ class _Config:
         self.interview_ids = a.interview_ids
         for flag in ("name_rules", "propagate", "keep_manifest_values", "alarm"):
             if not isinstance(getattr(a, flag), bool):
-                raise TypeError(f"{flag} must be True or False, got {getattr(a, flag)!r}.")
+                raise OptionError(f"{flag} must be True or False, got {getattr(a, flag)!r}.")
         self.name_rules = a.name_rules
         self.propagate = a.propagate
         self.keep_manifest_values = a.keep_manifest_values
@@ -102,7 +103,7 @@ class _Config:
             from cxinsight.anonymisation.ner import load_pipeline, pipeline_name
 
             if not (isinstance(a.ner, str) or hasattr(a.ner, "pipe_names") or hasattr(a.ner, "__fspath__")):
-                raise TypeError(
+                raise OptionError(
                     "ner must be None, the name of an installed spaCy pipeline, a path to one, or "
                     f"a loaded spacy.Language; got {type(a.ner).__name__}."
                 )
@@ -149,14 +150,14 @@ def _str_list(value: Any, name: str, example: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        raise TypeError(f"{name} must be a list of strings, not one string; write {example}.")
+        raise OptionError(f"{name} must be a list of strings, not one string; write {example}.")
     try:
         items = list(value)
     except TypeError as err:
-        raise TypeError(f"{name} must be a list of strings; write {example}.") from err
+        raise OptionError(f"{name} must be a list of strings; write {example}.") from err
     bad = [type(v).__name__ for v in items if not isinstance(v, str)]
     if bad:
-        raise TypeError(f"{name} must contain only strings (found {sorted(set(bad))}); write {example}.")
+        raise OptionError(f"{name} must contain only strings (found {sorted(set(bad))}); write {example}.")
     return [" ".join(v.split()) for v in items if v.strip()]
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from cxinsight.anonymisation._spans import splice
 from cxinsight.anonymisation.key import Key, turns_fingerprint
 from cxinsight.corpus import Corpus
-from cxinsight.errors import KeyMismatchError
+from cxinsight.errors import KeyMismatchError, OptionError
 
 
 def reidentify(corpus: Corpus, key: Key) -> Corpus:
@@ -35,9 +35,9 @@ def reidentify(corpus: Corpus, key: Key) -> Corpus:
         When the key belongs to another study, or the turns were edited after pseudonymisation.
     """
     if not isinstance(key, Key):
-        raise TypeError(f"key must be a cxinsight Key (Key.load(path)), got {type(key).__name__}.")
+        raise OptionError(f"key must be a cxinsight Key (Key.load(path)), got {type(key).__name__}.")
     if not isinstance(corpus, Corpus):
-        raise TypeError(f"expected a cxinsight Corpus, got {type(corpus).__name__}.")
+        raise OptionError(f"expected a cxinsight Corpus, got {type(corpus).__name__}.")
     if turns_fingerprint(corpus.turns) != key.fingerprint:
         raise KeyMismatchError(
             "This key does not belong to this corpus: it was made for another study, or the "

@@ -18,6 +18,7 @@ from cxinsight.anonymisation._options import _Config
 from cxinsight.anonymisation._spans import LABELS, Detection, offset_mapper, resolve, splice
 from cxinsight.anonymisation.key import KEY_FORMAT, KEY_VERSION, Key, turns_fingerprint
 from cxinsight.corpus import Corpus, _json_safe
+from cxinsight.errors import InputError, OptionError
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxinsight.anonymisation.anonymiser import Anonymiser
@@ -455,16 +456,16 @@ class _Study:
 
     def check_table(self, anon: Anonymiser, table: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(table, pd.DataFrame):
-            raise TypeError("detections must be a DataFrame such as the one returned by review(corpus).")
+            raise OptionError("detections must be a DataFrame such as the one returned by review(corpus).")
         missing = [c for c in ("text", "label") if c not in table.columns]
         if missing:
-            raise ValueError(
+            raise InputError(
                 f"detections is missing the columns {missing}; start from anon.review(corpus) and "
                 "edit it, or give at least 'text' and 'label' for strings to replace everywhere."
             )
         bad = sorted(set(table["label"].astype(str)) - set(LABELS))
         if bad:
-            raise ValueError(f"detections has unknown labels {bad}; use one of {list(LABELS)}.")
+            raise InputError(f"detections has unknown labels {bad}; use one of {list(LABELS)}.")
         texts = {(iid, turn): text for iid, turn, text in self._turn_rows()}
         t = table.copy()
         for c in ("interview_id", "turn", "start", "end", "detector", "score"):
@@ -479,10 +480,10 @@ class _Study:
             if pd.notna(r.start) and pd.notna(r.end) and pd.notna(r.interview_id) and pd.notna(r.turn):
                 key = (str(r.interview_id), int(r.turn))
                 if key not in texts:
-                    raise ValueError(f"detections row {i}: interview {r.interview_id!r} has no turn {r.turn}.")
+                    raise InputError(f"detections row {i}: interview {r.interview_id!r} has no turn {r.turn}.")
                 st, en = int(r.start), int(r.end)
                 if texts[key][st:en] != s:
-                    raise ValueError(
+                    raise InputError(
                         f"detections row {i}: text does not match the turn at {st}:{en} of "
                         f"interview {r.interview_id!r}, turn {int(r.turn)}. Leave start/end empty "
                         "to replace the string wherever it occurs."

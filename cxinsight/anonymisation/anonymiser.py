@@ -16,6 +16,7 @@ from cxinsight.anonymisation._spans import Detection, resolve
 from cxinsight.anonymisation._study import REVIEW_COLUMNS, _Entities, _Study
 from cxinsight.anonymisation.key import Key
 from cxinsight.corpus import Corpus
+from cxinsight.errors import OptionError
 from cxinsight.estimator import Estimator
 
 __all__ = ["Anonymiser", "anonymise", "DEFAULT_LABELS", "OPERATORS", "REVIEW_COLUMNS", "DETECTION_COLUMNS"]
@@ -288,7 +289,7 @@ class Anonymiser(Estimator):
             and ``text`` (the detected string).
         """
         if not isinstance(text, str):
-            raise TypeError(f"detect() takes one string, got {type(text).__name__}; use review(corpus) for a corpus.")
+            raise OptionError(f"detect() takes one string, got {type(text).__name__}; use review(corpus) for a corpus.")
         rows = [(d.start, d.end, d.label, round(float(d.score), 3), d.detector, text[d.start:d.end])
                 for d in self._detect(text, self._known_option)]
         df = pd.DataFrame(rows, columns=DETECTION_COLUMNS)
@@ -297,7 +298,7 @@ class Anonymiser(Estimator):
     # ------------------------------------------------------------------ study context
     def _study(self, corpus: Corpus) -> _Study:
         if not isinstance(corpus, Corpus):
-            raise TypeError(
+            raise OptionError(
                 f"expected a cxinsight Corpus, got {type(corpus).__name__}; read transcripts with "
                 "cx.read(path) first (or use detect(text) for a single string)."
             )

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from cxinsight.errors import InputError
+
 KEY_FORMAT = "cxinsight-reidentification-key"
 KEY_VERSION = 1
 
@@ -45,7 +47,7 @@ class Key:
 
     def __init__(self, state: dict[str, Any]) -> None:
         if state.get("format") != KEY_FORMAT:
-            raise ValueError("This is not a cxinsight re-identification key.")
+            raise InputError("This is not a cxinsight re-identification key.")
         self._state = state
 
     # ------------------------------------------------------------------ access
@@ -144,11 +146,11 @@ class Key:
         try:
             state = json.loads(path.read_text("utf-8"))
         except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not a cxinsight key (not JSON).") from err
+            raise InputError(f"{path} is not a cxinsight key (not JSON).") from err
         if not isinstance(state, dict) or state.get("format") != KEY_FORMAT:
-            raise ValueError(f"{path} is not a cxinsight re-identification key.")
+            raise InputError(f"{path} is not a cxinsight re-identification key.")
         if state.get("version", 0) > KEY_VERSION:
-            raise ValueError(f"{path} was written by a newer cxinsight; upgrade to read it.")
+            raise InputError(f"{path} was written by a newer cxinsight; upgrade to read it.")
         return cls(state)
 
     # ------------------------------------------------------------------ display (no originals)

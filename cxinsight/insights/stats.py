@@ -12,6 +12,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import stats as _st
 
+from cxinsight.errors import InputError
+
 
 def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
     """Return Benjamini–Hochberg adjusted p-values (false discovery rate), in input order.
@@ -40,7 +42,7 @@ def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
     if m == 0:
         return out
     if np.any((p[ok] < 0) | (p[ok] > 1)):
-        raise ValueError("p-values must lie in [0, 1].")
+        raise InputError("p-values must lie in [0, 1].")
     idx = np.flatnonzero(ok)
     order = np.argsort(p[idx], kind="mergesort")
     ranked = p[idx][order] * m / np.arange(1, m + 1)
@@ -110,7 +112,7 @@ def _min_p(n_a: int, n_b: int, total_mentions: int) -> float:
 def _check_counts(a: int, n_a: int, b: int, n_b: int) -> None:
     for name, k, n in (("a", a, n_a), ("b", b, n_b)):
         if not (0 <= k <= n):
-            raise ValueError(f"count {name}={k} must lie between 0 and its group size {n}.")
+            raise InputError(f"count {name}={k} must lie between 0 and its group size {n}.")
 
 
 def bootstrap_mean_ci(

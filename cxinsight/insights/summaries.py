@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
+from cxinsight.errors import InputError
 from cxinsight.insights._common import (
     empty_like,
     fmt_num,
@@ -78,7 +79,7 @@ def stage_summary(
     corpus.require("segments", ["valence"], "cx.tag_emotions(corpus)")
     corpus.require("segments", ["stage"], "cx.assign_stages(corpus)")
     if by is not None and by not in corpus.participants.columns:
-        raise ValueError(f"by={by!r} is not a column of corpus.participants.")
+        raise InputError(f"by={by!r} is not a column of corpus.participants.")
     curve = journey_curve(corpus, by, n_boot=n_boot, seed=seed, ci=level)
     curve = curve[curve["n_participants"] > 0]
     if by is not None and by not in curve.columns and "group" in curve.columns:
@@ -249,7 +250,7 @@ def opportunities(
         Columns :data:`OPPORTUNITY_COLUMNS`; overall moments first, lows before highs.
     """
     if not isinstance(min_participants, int) or min_participants < 1:
-        raise ValueError(f"min_participants must be a positive integer, got {min_participants!r}.")
+        raise InputError(f"min_participants must be a positive integer, got {min_participants!r}.")
     applies, reason = journey_status(corpus)
     if not applies:
         out = empty_like(OPPORTUNITY_COLUMNS)

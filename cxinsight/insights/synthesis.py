@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
+from cxinsight.errors import InputError
 from cxinsight.insights._common import (
     ALL_STAGES,
     fmt_num,
@@ -103,23 +104,23 @@ class SynthesisParams:
     def validate(self) -> None:
         if self.min_participants != "auto" and (
                 not isinstance(self.min_participants, int) or self.min_participants < 1):
-            raise ValueError(f"min_participants must be a positive integer or 'auto', got {self.min_participants!r}.")
+            raise InputError(f"min_participants must be a positive integer or 'auto', got {self.min_participants!r}.")
         if not isinstance(self.min_segments, int) or self.min_segments < 1:
-            raise ValueError(f"min_segments must be a positive integer, got {self.min_segments!r}.")
+            raise InputError(f"min_segments must be a positive integer, got {self.min_segments!r}.")
         if self.min_share != "auto" and not (
                 isinstance(self.min_share, (int, float)) and 0 <= self.min_share < 1):
-            raise ValueError(f"min_share must be 'auto' or lie in [0, 1), got {self.min_share!r}.")
+            raise InputError(f"min_share must be 'auto' or lie in [0, 1), got {self.min_share!r}.")
         if self.neutral_band != "auto" and not (
                 isinstance(self.neutral_band, (int, float)) and 0 <= self.neutral_band < 1):
-            raise ValueError(f"neutral_band must be 'auto' or lie in [0, 1), got {self.neutral_band!r}.")
+            raise InputError(f"neutral_band must be 'auto' or lie in [0, 1), got {self.neutral_band!r}.")
         if not isinstance(self.n_quotes, int) or self.n_quotes < 0:
-            raise ValueError(f"n_quotes must be a non-negative integer, got {self.n_quotes!r}.")
+            raise InputError(f"n_quotes must be a non-negative integer, got {self.n_quotes!r}.")
         if not isinstance(self.n_boot, int) or self.n_boot < 100:
-            raise ValueError(f"n_boot must be an integer of at least 100, got {self.n_boot!r}.")
+            raise InputError(f"n_boot must be an integer of at least 100, got {self.n_boot!r}.")
         if not 0.5 <= float(self.level) < 1:
-            raise ValueError(f"level must lie in [0.5, 1), e.g. 0.95; got {self.level!r}.")
+            raise InputError(f"level must lie in [0.5, 1), e.g. 0.95; got {self.level!r}.")
         if not 0 < float(self.alpha) < 1:
-            raise ValueError(f"alpha must lie in (0, 1), e.g. 0.05; got {self.alpha!r}.")
+            raise InputError(f"alpha must lie in (0, 1), e.g. 0.05; got {self.alpha!r}.")
         if isinstance(self.groups, str) and self.groups != "auto":
             self.groups = [self.groups]
 
@@ -386,7 +387,7 @@ def _resolve_groups(groups: list[str] | str | None, parts: pd.DataFrame, n_total
         return preferred or found
     missing = [g for g in groups if g not in parts.columns]
     if missing:
-        raise ValueError(
+        raise InputError(
             f"groups {missing} are not columns of corpus.participants "
             f"(available: {sorted(parts.columns)}). Add them with cx.read(path, manifest=...)."
         )
@@ -404,11 +405,11 @@ def _resolve_kpi(kpi: str | None, parts: pd.DataFrame) -> str | None:
                 return col
         return None
     if kpi not in parts.columns:
-        raise ValueError(
+        raise InputError(
             f"kpi={kpi!r} is not a column of corpus.participants (available: {sorted(parts.columns)})."
         )
     if not is_numeric_kpi(parts[kpi]):
-        raise ValueError(f"kpi column {kpi!r} needs at least 4 numeric, non-constant values.")
+        raise InputError(f"kpi column {kpi!r} needs at least 4 numeric, non-constant values.")
     return kpi
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
-from cxinsight.errors import JourneyNotApplicableError, MissingStepError
+from cxinsight.errors import InputError, JourneyNotApplicableError, MissingStepError
 from cxinsight.journey.applicability import MIN_PARTICIPANTS
 from cxinsight.journey.maps import JourneyError, JourneyMap
 from cxinsight.speech import participant_mask
@@ -198,11 +198,11 @@ def journey_curve(
     stage counts; back-channels never do.
     """
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
+        raise InputError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
     if not 0 < ci < 1:
-        raise ValueError(f"ci must be between 0 and 1, got {ci!r}.")
+        raise InputError(f"ci must be between 0 and 1, got {ci!r}.")
     if not isinstance(min_participants, (int, np.integer)) or min_participants < 2:
-        raise ValueError(f"min_participants must be an integer of at least 2, got {min_participants!r}.")
+        raise InputError(f"min_participants must be an integer of at least 2, got {min_participants!r}.")
     require_applicable(corpus)
     data, journey = stage_data(corpus, by, journey)
     stages = journey.names

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from cxinsight.errors import JourneyError
+from cxinsight.errors import JourneyError, OptionError
 
 #: Stage names must be short identifiers (they become values of the ``stage`` column).
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -272,7 +272,7 @@ class JourneyMap:
             return cls.from_yaml(journey)
         if isinstance(journey, (Mapping, Sequence)):
             return cls.from_dict(journey)
-        raise TypeError(
+        raise OptionError(
             "journey must be a JourneyMap, a dict, a list of stage dicts or the path of a YAML "
             f"file, got {type(journey).__name__}."
         )

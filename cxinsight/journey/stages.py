@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
-from cxinsight.errors import MissingStepError
+from cxinsight.errors import InputError, MissingStepError, OptionError
 from cxinsight.journey import applicability as appl
 from cxinsight.journey.maps import NO_STAGE_VALUES, JourneyError, JourneyMap
 from cxinsight.speech import participant_mask
@@ -313,7 +313,7 @@ def assign_stages(
             "embeddings, and the corpus has none yet. Run `cx.embed(corpus)` first."
         )
     if not 0 <= float(min_confidence) <= 1:
-        raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence!r}.")
+        raise InputError(f"min_confidence must be in [0, 1], got {min_confidence!r}.")
     journey_given = journey is not None
     journey = JourneyMap.coerce(journey)
     if settings is None:
@@ -323,7 +323,7 @@ def assign_stages(
     else:
         unknown = sorted(set(settings) - set(StageSettings.__dataclass_fields__))
         if unknown:
-            raise TypeError(
+            raise OptionError(
                 f"Unknown stage setting(s) {unknown}; known: {sorted(StageSettings.__dataclass_fields__)}."
             )
         cfg = StageSettings(**dict(settings))
@@ -359,7 +359,7 @@ def assign_stages(
     proto = (encode(answer_texts + question_texts, model) if model is not None
              else encode_for(corpus, answer_texts + question_texts))
     if proto.shape[1] != emb.shape[1]:
-        raise ValueError(
+        raise InputError(
             f"The corpus embeddings have {emb.shape[1]} dimensions but the stage descriptions "
             f"were embedded with {proto.shape[1]}: pass the model used by cx.embed, e.g. "
             "cx.assign_stages(corpus, model='/path/to/model')."
@@ -384,7 +384,7 @@ def assign_stages(
 
     # ---- evidence per segment (log-potentials)
     if not use_similarity and not use_question and not (use_keywords and cfg.keyword_weight):
-        raise ValueError("At least one kind of evidence must be switched on.")
+        raise InputError("At least one kind of evidence must be switched on.")
     is_int = roles == "interviewer"
     emis = np.zeros((len(seg), k + 1))
     if use_similarity:
