@@ -393,3 +393,13 @@ def test_small_themes_merge_into_their_nearest_theme():
 def test_min_theme_share_is_validated():
     with pytest.raises(ValueError, match="min_theme_share"):
         ThemeModel(min_theme_share=0.9).fit(["a text here"] * 40)
+
+
+def test_extract_themes_seed_reaches_the_model_and_is_reproducible(themed_corpus):
+    corpus, _ = themed_corpus
+    one = cx.extract_themes(corpus, seed=1)
+    again = cx.extract_themes(corpus, seed=1)
+    params = one.provenance[-1]["params"]
+    assert params["random_state"] == 1 and params["seed"] == 1
+    assert one.segments["theme"].equals(again.segments["theme"])
+    assert cx.extract_themes(corpus, seed=2).provenance[-1]["params"]["random_state"] == 2
