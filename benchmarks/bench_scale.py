@@ -167,6 +167,48 @@ def run_one(n: int, engine: str, xlsx: bool, workers: int) -> dict:
         return result
 
 
+def run_compare(n: int, workers: int) -> dict:
+    """Analyse one study with both engines in this process (the same code), each cold."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import distributed
+
+    import cxinsight as cx
+
+    out: dict = {}
+    corpora = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "survey.csv"
+        write_survey(csv_path, n)
+        for engine in ("local", "dask"):
+            os.environ["CXINSIGHT_CACHE_DIR"] = str(Path(tmp) / f"cache-{engine}")
+            scheduler = cluster = None
+            if engine == "dask":
+                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                   processes=True, dashboard_address=None)
+                scheduler = distributed.Client(cluster)
+                before = sum(scheduler.run(time.process_time).values())
+            t0, c0 = time.perf_counter(), time.process_time()
+            corpus = cx.analyse(csv_path, seed=0, engine=engine, scheduler=scheduler,
+                                read={"format": "survey"})
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            worker_cpu = 0.0
+            if scheduler is not None:
+                worker_cpu = sum(scheduler.run(time.process_time).values()) - before
+                scheduler.close()
+                cluster.close()
+            corpora[engine] = corpus
+            out[engine] = {"segments": len(corpus.segments), "wall_analyse": wall,
+                           "cpu_driver": cpu, "cpu_workers": worker_cpu,
+                           "themes": int(corpus.segments["theme"].nunique())}
+        a, b = Path(tmp) / "a", Path(tmp) / "b"
+        corpora["local"].save(a)
+        corpora["dask"].save(b)
+        out["same"] = compare(a, b)
+    return out
+
+
 def in_subprocess(n: int, engine: str, xlsx: bool, workers: int, keep: Path | None = None) -> dict:
     """Run :func:`run_one` in a new process with an empty embedding cache."""
     with tempfile.TemporaryDirectory() as cache:
@@ -267,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="local", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.one and args.engine == "compare":
+        print(json.dumps(run_compare(args.one, args.workers)))
+        return 0
     if args.one:
         print(json.dumps(run_one(args.one, args.engine, not args.no_xlsx, args.workers)))
         return 0
@@ -306,10 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print_sizes(results)
     if args.dask_size:
-        with tempfile.TemporaryDirectory() as keep:
-            a = in_subprocess(args.dask_size, "local", False, args.workers, Path(keep) / "local")
-            b = in_subprocess(args.dask_size, "dask", False, args.workers, Path(keep) / "dask")
-            same = compare(Path(keep) / "local", Path(keep) / "dask")
+        # both engines in one process, so both run the same code
+        both = in_subprocess(args.dask_size, "compare", False, args.workers)
+        a, b, same = both["local"], both["dask"], both["same"]
         _save(args.save, {"kind": "dask", "local": a, "dask": b, "same": same,
                           "workers": args.workers})
         print_dask(a, b, same, args.workers)
