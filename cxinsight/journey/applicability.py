@@ -80,14 +80,15 @@ def _order_correlation(interviews: np.ndarray, positions: np.ndarray,
     from scipy.stats import spearmanr
 
     total, weight = 0.0, 0
-    for iid in pd.unique(interviews):
-        m = interviews == iid
-        if m.sum() < 3 or len(set(stages[m].tolist())) < 2:
+    codes, _ = pd.factorize(pd.Series(np.asarray(interviews)))
+    order = np.argsort(codes, kind="stable")
+    for m in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
+        if len(m) < 3 or len(set(stages[m].tolist())) < 2:
             continue
         rho = spearmanr(positions[m], stages[m]).statistic
         if np.isfinite(rho):
-            total += float(rho) * int(m.sum())
-            weight += int(m.sum())
+            total += float(rho) * len(m)
+            weight += len(m)
     return total / weight if weight else float("nan")
 
 

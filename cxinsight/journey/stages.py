@@ -536,8 +536,12 @@ def _decode_interviews(emis, asq, iids, turns, texts_arr, is_int, usable, in_uni
     """Posterior and Viterbi stage of every segment, one sequence per interview (by turn)."""
     post = np.zeros((len(emis), k + 1))
     path = np.full(len(emis), -1, dtype=np.int64)
-    for iid in pd.unique(iids):
-        mine = np.flatnonzero((iids == iid) & in_unit)
+    # row indices of each interview, found once (a scan per interview is quadratic in surveys)
+    codes, _ = pd.factorize(pd.Series(iids))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for group in np.split(order, bounds):
+        mine = group[in_unit[group]]
         if len(mine) == 0:
             continue
         unit_turns = sorted(set(turns[mine].tolist()))
