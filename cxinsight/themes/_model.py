@@ -419,9 +419,14 @@ class ThemeModel(Estimator):
         TooLittleTextError
             With fewer than ``min_segments`` usable texts.
         """
+        from threadpoolctl import threadpool_limits
+
         self._check_params()
         texts, emb, grp, ids, ctx = self._inputs(X, embeddings, groups, contexts)
-        self._fit_arrays(texts, emb, grp, ids, ctx)
+        # one BLAS/OpenMP thread: sums split over threads round differently, and a borderline
+        # segment would change theme with the machine's core count
+        with threadpool_limits(limits=1):
+            self._fit_arrays(texts, emb, grp, ids, ctx)
         return self
 
     def fit_predict(
