@@ -18,6 +18,7 @@ EXPECTED = [
     "03_emotions.ipynb",
     "04_journey_emotion_curves.ipynb",
     "05_insights_report.ipynb",
+    "06_surveys_and_mixed_folders.ipynb",
 ]
 nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed (pip install -e '.[dev]')")
 
