@@ -81,3 +81,19 @@ def test_spearman_sign_and_small_n():
     assert rho < -0.8 and p < 0.05 and n == 7
     assert np.isnan(spearman([1, 0, 1], [3, 4, 5])[0])  # fewer than 4 pairs
     assert np.isnan(spearman([1, 1, 1, 1], [3, 4, 5, 6])[0])  # constant input
+
+
+def test_large_samples_get_the_normal_interval_close_to_the_bootstrap():
+    """Above ANALYTIC_FROM values the interval is analytic (linear cost for large surveys) and
+    agrees with a bootstrap of the same values to within Monte-Carlo error."""
+    import numpy as np
+
+    from cxinsight.insights import stats
+
+    rng = np.random.default_rng(1)
+    x = np.clip(rng.normal(-0.1, 0.4, size=stats.ANALYTIC_FROM + 1), -1, 1)
+    mean, lo, hi = stats.bootstrap_mean_ci(x, seed=0)
+    assert lo < mean < hi
+    idx = rng.integers(0, x.size, size=(2000, x.size))
+    boot = np.percentile(x[idx].mean(axis=1), [2.5, 97.5])
+    assert abs(lo - boot[0]) < 0.003 and abs(hi - boot[1]) < 0.003
