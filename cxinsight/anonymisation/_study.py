@@ -721,7 +721,8 @@ class _Study:
         sources = list(pd.unique(turns["source"].dropna().astype(str))) if "source" in turns else []
         if self.cfg.interview_ids == "keep":
             return self._scrub_identifiers(anon, iids), self._scrub_identifiers(anon, sources)
-        order = [i for i in self.order if i in set(iids)] + [i for i in iids if i not in set(self.order)]
+        known_ids, known_order = set(iids), set(self.order)
+        order = [i for i in self.order if i in known_ids] + [i for i in iids if i not in known_order]
         width = max(2, len(str(len(order))))
         id_map = {iid: f"I{k + 1:0{width}d}" for k, iid in enumerate(order)}
         src_map: dict[str, str] = {}
@@ -965,6 +966,20 @@ def _stem(base: str) -> str:
     return base[: -len(suffix)] if suffix else base
 
 
+def _id_automaton(id_map: dict[str, str]):
+    """An Aho-Corasick automaton over the original ids and paths (``None`` when there are none)."""
+    if not id_map:
+        return None
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for old in id_map:
+        if old:
+            automaton.add_word(old, old)
+    automaton.make_automaton()
+    return automaton
+
+
 class _Scrubber:
     """Replace every known original string in free values (meta, result tables)."""
 
@@ -972,7 +987,7 @@ class _Scrubber:
         self.study = study
         self.paths_only_keys = paths_only_keys
         self.id_map = {**src_map, **id_map}
-        self._ordered = sorted(self.id_map.items(), key=lambda kv: len(kv[0]), reverse=True)
+        self._automaton = _id_automaton(self.id_map)
         items = study.ents.items
         idx = [i for i in (range(len(items)) if indices is None else indices)
                if not items[i].get("internal") and "pseudonym" in items[i]]
@@ -1001,10 +1016,31 @@ class _Scrubber:
         """Replace ids, paths, file names and their stems (whole words) by their codes."""
         if s in self.id_map:
             return self.id_map[s]
-        for old, new in self._ordered:
-            if old in s:
-                s = re.sub(r"(?<![A-Za-z0-9])" + re.escape(old) + r"(?![A-Za-z0-9])", lambda _m, n=new: n, s)
-        return s
+        if self._automaton is None:
+            return s
+        # one pass over the text for all ids (a loop over ids per text is quadratic in large
+        # surveys): whole-word hits, the longest first where they overlap
+        hits = []
+        for end, old in self._automaton.iter(s):
+            start = end - len(old) + 1
+            before = s[start - 1] if start > 0 else ""
+            after = s[end + 1] if end + 1 < len(s) else ""
+            if not (before.isalnum() and before.isascii()) and not (after.isalnum() and after.isascii()):
+                hits.append((start, end + 1, old))
+        if not hits:
+            return s
+        hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+        taken: list[tuple[int, int, str]] = []
+        for h in hits:
+            if all(h[1] <= t[0] or h[0] >= t[1] for t in taken):
+                taken.append(h)
+        out, pos = [], 0
+        for start, end, old in sorted(taken):
+            out.append(s[pos:start])
+            out.append(self.id_map[old])
+            pos = end
+        out.append(s[pos:])
+        return "".join(out)
 
     def value(self, v: Any, plain: bool = False) -> Any:
         if isinstance(v, str):
