@@ -1244,7 +1244,7 @@ def execute(nb: nbformat.NotebookNode, timeout: int = 600, allow_errors: bool = 
     from nbclient import NotebookClient
 
     # the same environment as `make test` runs them in (see the Makefile's test target)
-    os.environ.setdefault("CXINSIGHT_CACHE_DIR", str(ROOT / ".cache"))
+    os.environ["CXINSIGHT_CACHE_DIR"] = str(ROOT / ".cache-notebooks")   # as `make test` runs them
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout, record_timing=False,
