@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q
-LOCK := requirements.lock
+LOCK := requirements.txt
 OUT ?= out/sample_study
 
 .PHONY: demo test bench lint install install-dev clean

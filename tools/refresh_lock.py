@@ -1,4 +1,4 @@
-"""Refresh ``requirements.lock``: exact versions and hashes of every dependency.
+"""Refresh ``requirements.txt``: exact versions and hashes of every dependency.
 
 Run from the project root with the machine's Python 3.11 (Linux x86-64)::
 
@@ -59,8 +59,8 @@ def main() -> int:
         "# Applied by `make demo`, `make test` and CI with --require-hashes --no-deps.\n"
         "# Refresh with `python3 tools/refresh_lock.py` (see docs/installation.md).\n"
     )
-    (ROOT / "requirements.lock").write_text(header + "\n".join(sorted(lines)) + "\n")
-    print(f"requirements.lock: {len(lines)} packages")
+    (ROOT / "requirements.txt").write_text(header + "\n".join(sorted(lines)) + "\n")
+    print(f"requirements.txt: {len(lines)} packages")
     return 0
 
 
