@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from cxinsight.insights import (
@@ -63,6 +65,16 @@ def test_min_attainable_p():
     assert min_attainable_p(5, 5, 5) == pytest.approx(2 / 252)
     # a single mention can never be significant
     assert min_attainable_p(5, 5, 1) == pytest.approx(1.0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.data())
+def test_min_attainable_p_equals_the_smallest_over_every_split(n_a, n_b, data):
+    # the shortcut (only the two ends of the support) against trying every possible split
+    total = data.draw(st.integers(0, n_a + n_b))
+    lo, hi = max(0, total - n_b), min(n_a, total)
+    brute = min(fisher_exact(a, n_a, total - a, n_b)[1] for a in range(lo, hi + 1))
+    assert min_attainable_p(n_a, n_b, total) == pytest.approx(brute, rel=1e-9, abs=1e-300)
 
 
 def test_bootstrap_ci_contains_mean_and_is_deterministic():
