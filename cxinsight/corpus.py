@@ -284,27 +284,23 @@ class Corpus:
         t = self.turns
         words = t["text"].fillna("").astype(str).str.split().str.len()
         fmt = {f.get("interview_id"): f.get("format") for f in self.meta.get("files", [])}
-        rows = []
-        for iid, g in t.assign(_w=words).groupby("interview_id", sort=False):
-            dur = g["end"].max() if g["end"].notna().any() else np.nan
-            rows.append(
-                {
-                    "interview_id": iid,
-                    "format": fmt.get(iid, ""),
-                    "speakers": g["speaker"].nunique(),
-                    "turns": len(g),
-                    "words": int(g["_w"].sum()),
-                    "participant_words": int(g.loc[g["role"] == "participant", "_w"].sum()),
-                    "duration_min": round(float(dur) / 60, 1) if pd.notna(dur) else np.nan,
-                }
-            )
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "interview_id", "format", "speakers", "turns", "words",
-                "participant_words", "duration_min",
-            ],
-        )
+        frame = pd.DataFrame({
+            "interview_id": t["interview_id"], "speaker": t["speaker"], "end": t["end"],
+            "_w": words, "_pw": words.where(t["role"] == "participant", 0),
+        })
+        g = frame.groupby("interview_id", sort=False)  # one pass, interviews in order of appearance
+        ends = g["end"].max()
+        out = pd.DataFrame({
+            "interview_id": ends.index.to_list(),
+            "format": [fmt.get(iid, "") for iid in ends.index],
+            "speakers": g["speaker"].nunique().to_numpy(),
+            "turns": g.size().to_numpy(),
+            "words": g["_w"].sum().astype(int).to_numpy(),
+            "participant_words": g["_pw"].sum().astype(int).to_numpy(),
+            "duration_min": [round(float(d) / 60, 1) if pd.notna(d) else np.nan for d in ends],
+        })
+        return out
+
 
     @property
     def n_interviews(self) -> int:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
@@ -106,15 +107,18 @@ def export_transcripts(corpus: Corpus, folder: str | Path) -> list[Path]:
     codes = participant_codes(corpus)
     written = []
     used: set[str] = set()
-    for iid, g in corpus.turns.groupby("interview_id", sort=True):
+    turns = corpus.turns
+    speakers = turns["speaker"].tolist()
+    texts = [" ".join(str(t).split()) for t in turns["text"].tolist()]
+    order = turns["turn"].to_numpy()
+    for iid, rows in turns.groupby("interview_id", sort=True).indices.items():
         name = _safe_name(codes.get(str(iid), str(iid)))
         base, k = name, 2
         while name in used:
             name, k = f"{base}_{k}", k + 1
         used.add(name)
         lines = [f"# Interview {codes.get(str(iid), str(iid))}", ""]
-        for _, t in g.sort_values("turn").iterrows():
-            lines.append(f"{t['speaker']}: {' '.join(str(t['text']).split())}")
+        lines += [f"{speakers[r]}: {texts[r]}" for r in rows[np.argsort(order[rows], kind="stable")]]
         path = folder / f"{name}.txt"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         written.append(path)
@@ -167,14 +171,23 @@ def xlsx_plan(corpus: Corpus, max_rows: int | None = None) -> list[dict]:
 
 
 def _xlsx_cell(ws, value):
-    """A write-only cell that holds ``value`` as data (strings are never formulas)."""
-    from openpyxl.cell import WriteOnlyCell
+    """``value`` as an Excel cell that holds it as data (strings are never formulas).
+
+    Text cells have been neutralised (:func:`neutralise_cells`), so none starts with ``=``
+    and a plain string is stored as text; characters Excel refuses are removed. A cell object
+    is made only in the case that cannot arise from an export table (a string starting with
+    ``=``), because making one per cell doubled the time of a large workbook.
+    """
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"
-        return cell
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            return cell
     return value
 
 

@@ -210,7 +210,10 @@ def segment(corpus: Corpus, *, min_words: int = 3, max_backchannel_words: int = 
     long_turns = [i for i, x in enumerate(texts) if len(x) > MAX_CHUNK_CHARS]
     short_texts = ["" if len(x) > MAX_CHUNK_CHARS else x for x in texts]
     rows = []
-    for k_turn, ((_, t), doc) in enumerate(zip(turns.iterrows(), nlp.pipe(short_texts, batch_size=256))):
+    # plain dicts, not iterrows' Series per turn (a third of this step's time on large surveys)
+    records = turns[[c for c in dict.fromkeys(
+        ["interview_id", "turn", "speaker", "role", "start", "end", "source", *extra])]].to_dict("records")
+    for k_turn, (t, doc) in enumerate(zip(records, nlp.pipe(short_texts, batch_size=256))):
         text = texts[k_turn]
         if not text.strip():
             continue

@@ -7,6 +7,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import cxinsight as cx
 from cxinsight.corpus import Corpus
@@ -366,3 +369,18 @@ def test_repeating_a_participant_does_not_change_the_curve():
     np.testing.assert_allclose(again["valence"], base["valence"])
     assert (again["n_segments"] > base["n_segments"]).any()
     assert (again["n_participants"] == base["n_participants"]).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=9),
+                  elements=st.one_of(st.floats(-1e6, 1e6), st.sampled_from([0.0, -1e6, 3.5]))),
+       st.sampled_from([0, 1]), st.booleans())
+def test_stage_logsumexp_is_bit_identical_to_scipy(a, axis, keepdims):
+    """The decoder's own log-sum-exp (faster on small matrices) gives scipy's exact bits,
+    ties of the largest term included, so stage posteriors do not move."""
+    from scipy.special import logsumexp
+
+    from cxinsight.journey.stages import _logsumexp
+
+    np.testing.assert_array_equal(_logsumexp(a, axis, keepdims),
+                                  logsumexp(a, axis=axis, keepdims=keepdims))

@@ -257,15 +257,20 @@ class _Study:
             (self.interviewer_columns if _INTERVIEWER_COL.search(str(col)) else self.name_columns).append(col)
         # participants: the manifest's own codes when it has them (P01...), else manifest order
         given = _manifest_codes(parts, self.order)
+        # each interview's first manifest row, found once (a filter per interview was quadratic)
+        first_row: dict[str, int] = {}
+        if "interview_id" in parts:
+            for pos, iid in enumerate(parts["interview_id"].astype(str)):
+                first_row.setdefault(iid, pos)
         by_iid = {}
         for i, iid in enumerate(self.order):
             code = given.get(iid) or f"P{i + 1:0{width}d}"
             self.participant_code[iid] = code
-            row = parts[parts["interview_id"].astype(str) == iid] if "interview_id" in parts else parts.iloc[0:0]
             name = None
-            if len(row) and self.name_columns:
-                pairs = [(c, str(row.iloc[0][c])) for c in self.name_columns
-                         if pd.notna(row.iloc[0][c]) and str(row.iloc[0][c]).strip()]
+            if iid in first_row and self.name_columns:
+                row = parts.iloc[first_row[iid]]
+                pairs = [(c, str(row[c])) for c in self.name_columns
+                         if pd.notna(row[c]) and str(row[c]).strip()]
                 firsts = [v for c, v in pairs if "first" in c.lower() or "given" in c.lower() or "fore" in c.lower()]
                 lasts = [v for c, v in pairs if "last" in c.lower() or "surname" in c.lower() or "family" in c.lower()]
                 name = f"{firsts[0]} {lasts[0]}" if firsts and lasts else (pairs[0][1] if pairs else None)
@@ -291,11 +296,13 @@ class _Study:
             return idx
 
         manifest_interviewer: dict[str, int] = {}
-        for iid in self.order:
-            row = parts[parts["interview_id"].astype(str) == iid] if "interview_id" in parts else parts.iloc[0:0]
+        for iid in self.order if self.interviewer_columns else ():
+            if iid not in first_row:
+                continue
+            row = parts.iloc[first_row[iid]]
             for col in self.interviewer_columns:
-                if len(row) and pd.notna(row.iloc[0][col]) and str(row.iloc[0][col]).strip():
-                    manifest_interviewer[iid] = interviewer_entity(str(row.iloc[0][col]), iid)
+                if pd.notna(row[col]) and str(row[col]).strip():
+                    manifest_interviewer[iid] = interviewer_entity(str(row[col]), iid)
                     break
         for name in cfg.known_names:
             ents.add_person(name, source="known_names")
@@ -726,13 +733,15 @@ class _Study:
         width = max(2, len(str(len(order))))
         id_map = {iid: f"I{k + 1:0{width}d}" for k, iid in enumerate(order)}
         src_map: dict[str, str] = {}
-        owners_of: dict[str, list[str]] = defaultdict(list)
+        # interviews of each file, in order (a dict as an ordered set: one survey file holds
+        # every respondent, and a list's membership test made this quadratic)
+        owners_of: dict[str, dict[str, None]] = defaultdict(dict)
         for src, iid in zip(turns["source"], turns["interview_id"].astype(str)):
-            if isinstance(src, str) and iid not in owners_of[src]:
-                owners_of[src].append(iid)
+            if isinstance(src, str):
+                owners_of[src].setdefault(iid)
         n_files = 0
         for src in sources:
-            owners = owners_of[src]
+            owners = list(owners_of[src])
             suffix = _suffix(src)
             if len(owners) == 1:
                 src_map[src] = f"{id_map[owners[0]]}{suffix}"

@@ -17,6 +17,8 @@ import numpy as np
 #: Above this many segments k-means replaces Ward (Ward's O(n^2) time and memory; on Banking77's
 #: 10,003 queries k-means on the UMAP points matches Ward: NMI 0.825 vs 0.826, see docs).
 WARD_MAX_SEGMENTS = 5_000
+#: k-means is fitted on a seeded sample of at most this many points (all points are assigned)
+KMEANS_MAX_FIT = 50_000
 #: UMAP layout epochs on large inputs (UMAP's own default there is 200): on Banking77, 50
 #: epochs gave the same clusters (NMI 0.822 vs 0.823) in 4.3 instead of 8.9 CPU seconds.
 LARGE_N_EPOCHS = 50
@@ -333,7 +335,14 @@ def partition(points: np.ndarray, k: int, method: str, random_state: int | None)
         return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(points)
     from sklearn.cluster import KMeans
 
-    return KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(points)
+    model = KMeans(n_clusters=k, n_init=10, random_state=random_state)
+    if len(points) <= KMEANS_MAX_FIT:
+        return model.fit_predict(points)
+    # a large study: centres from a seeded sample, every point to its nearest centre (linear
+    # in the study; ten restarts on 140k points took 45 s for the same centres to 1e-3)
+    rng = np.random.RandomState(0 if random_state is None else random_state)
+    rows = np.sort(rng.choice(len(points), KMEANS_MAX_FIT, replace=False))
+    return model.fit(points[rows]).predict(points)
 
 
 def assign_outliers(
