@@ -138,7 +138,8 @@ def run_one(n: int, engine: str, xlsx: bool, workers: int) -> dict:
                             read={"format": "survey"})
         wall = time.perf_counter() - t0
         info = corpus.meta["pipeline"]
-        steps = {k: {"wall": v, "cpu": info["engine"]["cpu_s"].get(k, v)}
+        peaks = info["engine"].get("peak_mb", {})
+        steps = {k: {"wall": v, "cpu": info["engine"]["cpu_s"].get(k, v), "peak_mb": peaks.get(k)}
                  for k, v in info["timings_s"].items()}
         worker_cpu = 0.0
         if engine == "dask":
@@ -150,7 +151,8 @@ def run_one(n: int, engine: str, xlsx: bool, workers: int) -> dict:
         write_results(corpus, Path(tmp) / "out", xlsx=xlsx)
         r2 = resource.getrusage(resource.RUSAGE_SELF)
         steps["export+report"] = {"wall": time.perf_counter() - t1,
-                                  "cpu": r2.ru_utime + r2.ru_stime - c1}
+                                  "cpu": r2.ru_utime + r2.ru_stime - c1,
+                                  "peak_mb": r2.ru_maxrss / 1024}
         wall_total = time.perf_counter() - t0
         seg = corpus.segments
         result = {
@@ -282,6 +284,14 @@ def print_sizes(results: list[dict]) -> None:
         cpu = sum(s["cpu"] for s in r["steps"].values())
         tot += [f"**{r['wall_total']:.0f}**", f"**{cpu:.0f}**"]
     print("| **whole run** | " + " | ".join(tot) + " |" + (" | |" if len(results) >= 2 else ""))
+    print("\nHighest resident memory of the analysing process at the end of each step (MB; the "
+          "first step to show the final figure raised the peak):\n")
+    print("| size | " + " | ".join(STEP_ORDER) + " |")
+    print("|---|" + "---|" * len(STEP_ORDER))
+    for r in results:
+        cells = [f"{r['steps'][k]['peak_mb']:,.0f}" if r["steps"].get(k, {}).get("peak_mb") else "-"
+                 for k in STEP_ORDER]
+        print(f"| {r['n_target']:,} | " + " | ".join(cells) + " |")
     print("\n| size | segments | distinct segment texts | answers drawn / distinct in pool | "
           "precision | themes | peak memory MB | wall ≤ 240 s | peak ≤ 2048 MB |")
     print("|---|---|---|---|---|---|---|---|---|")

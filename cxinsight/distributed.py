@@ -208,15 +208,23 @@ def _cpu_seconds() -> float:
     return time.process_time() + child.ru_utime + child.ru_stime
 
 
+def _peak_mb() -> float:
+    """Highest resident memory of this process so far, in MB (``ru_maxrss``)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 class LocalEngine:
     """Runs every step in this process (:func:`cxinsight.step_table.execute`).
 
     ``info["cpu_s"]`` holds the CPU seconds of each step (this process and the encoding
-    worker processes it started).
+    worker processes it started); ``info["peak_mb"]`` the process's highest resident memory
+    at the end of each step, so the step that raised the peak is the first to show it.
     """
 
     def __init__(self) -> None:
-        self.info: dict[str, Any] = {"engine": "local", "cpu_s": {}}
+        self.info: dict[str, Any] = {"engine": "local", "cpu_s": {}, "peak_mb": {}}
 
     def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
                 ) -> tuple[Corpus, Any]:
@@ -226,6 +234,7 @@ class LocalEngine:
             return execute(s, first, opts, ctx)
         finally:
             self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
+            self.info["peak_mb"][s.name] = _peak_mb()
 
     def close(self) -> None:
         """Nothing to release."""

@@ -70,7 +70,7 @@ def test_cli_refuses_a_scheduler_without_the_dask_engine(tmp_path, capsys):
 
 def test_local_engine_starts_no_cluster():
     engine = D.engine_for("local")
-    assert engine.info == {"engine": "local", "cpu_s": {}}
+    assert engine.info == {"engine": "local", "cpu_s": {}, "peak_mb": {}}
     engine.close()
 
 
@@ -140,6 +140,8 @@ def test_dask_run_equals_single_process_run(client, small_study):
     assert [p["step"] for p in local.provenance] == [p["step"] for p in dask.provenance]
     assert local.meta["pipeline"]["engine"]["engine"] == "local"
     assert set(local.meta["pipeline"]["engine"]["cpu_s"]) >= {"segment", "themes", "insights"}
+    peaks = list(local.meta["pipeline"]["engine"]["peak_mb"].values())  # a high-water mark
+    assert peaks and peaks[0] > 0 and peaks == sorted(peaks)
     assert client.status == "running"  # a client given by the caller is left open
 
 
