@@ -224,7 +224,11 @@ class LocalEngine:
     """
 
     def __init__(self) -> None:
+        from cxinsight.embeddings import hold_workers
+
         self.info: dict[str, Any] = {"engine": "local", "cpu_s": {}, "peak_mb": {}}
+        hold_workers()  # one encoding pool for the run's steps (embed, then stages' turns)
+        self._holding = True
 
     def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
                 ) -> tuple[Corpus, Any]:
@@ -237,7 +241,12 @@ class LocalEngine:
             self.info["peak_mb"][s.name] = _peak_mb()
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Shut down the encoding worker processes this run held (once)."""
+        from cxinsight.embeddings import release_workers
+
+        if self._holding:
+            self._holding = False
+            release_workers()
 
 
 def engine_for(engine: str = "local", scheduler: Any = None,

@@ -573,6 +573,69 @@ def _worker_encode(texts: list[str], batch_size: int, precision: str) -> np.ndar
     return encode_batch_independent(_WORKER_ENCODER, texts, batch_size, precision)
 
 
+class _Workers:
+    """The encoding worker pool, kept between :func:`encode` calls while someone holds it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.key: tuple[str, int] | None = None
+        self.pool: Any = None
+
+    def get(self, location: str, n_workers: int) -> tuple[Any, bool]:
+        """A pool of ``n_workers`` processes with the model at ``location`` loaded, and whether
+        the caller must shut it down (no holder: the pool lives for one call)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with self.lock:
+            if self.pool is not None and self.key == (location, n_workers):
+                return self.pool, False
+            self._shutdown()
+            pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_worker_start, initargs=(location,))
+            if not self.holders:
+                return pool, True
+            self.key, self.pool = (location, n_workers), pool
+            return pool, False
+
+    def hold(self) -> None:
+        with self.lock:
+            self.holders += 1
+
+    def release(self, broken: bool = False) -> None:
+        """Drop one hold (``broken``: also shut the pool down now); the last one shuts it."""
+        with self.lock:
+            if not broken:
+                self.holders = max(0, self.holders - 1)
+            if broken or not self.holders:
+                self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.key, self.pool = None, None
+
+
+_WORKERS = _Workers()
+
+
+def hold_workers() -> None:
+    """Keep the encoding worker processes alive between :func:`encode` calls.
+
+    Starting a pool (two processes that each load the model) costs several seconds; a run of
+    :func:`cxinsight.analyse` embeds segments and then whole turns for the journey stages, so
+    its engine holds the pool for the run and calls :func:`release_workers` at the end.
+    Vectors do not depend on which pool computed them.
+    """
+    _WORKERS.hold()
+
+
+def release_workers() -> None:
+    """Undo one :func:`hold_workers`; the last release shuts the worker processes down."""
+    _WORKERS.release()
+
+
 def default_workers() -> int:
     """Worker processes for large studies: ``$CXINSIGHT_WORKERS`` or the number of cores."""
     env = os.environ.get("CXINSIGHT_WORKERS")
@@ -657,16 +720,19 @@ def encode(
                     keep(block, encode_batch_independent(
                         encoder, [t for _, t in block], batch_size, chosen))
             else:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                ctx = multiprocessing.get_context("spawn")
-                with ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_worker_start,
-                                         initargs=(spec.location,)) as pool:
+                pool, own = _WORKERS.get(spec.location, n_workers)
+                try:
                     futures = [pool.submit(_worker_encode, [t for _, t in b], batch_size, chosen)
                                for b in blocks]
                     for block, future in zip(blocks, futures):
                         keep(block, future.result())
+                except BaseException:
+                    if not own:  # a failed or interrupted pool is not used again
+                        _WORKERS.release(broken=True)
+                    raise
+                finally:
+                    if own:
+                        pool.shutdown(wait=True, cancel_futures=True)
         finally:
             if bar is not None:
                 bar.close()

