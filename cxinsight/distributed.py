@@ -201,11 +201,12 @@ def _merge_values(values: list[Any]) -> Any:
 
 
 def _cpu_seconds() -> float:
-    """CPU seconds of this process and of its finished child processes (encoding workers)."""
-    import resource
+    """CPU seconds of this process and of its encoding worker processes (as they report them:
+    a pool held for the whole run has not ended, so the operating system's count of finished
+    children would miss it)."""
+    from cxinsight.embeddings import worker_cpu_seconds
 
-    child = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + child.ru_utime + child.ru_stime
+    return time.process_time() + worker_cpu_seconds()
 
 
 def _peak_mb() -> float:

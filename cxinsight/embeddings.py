@@ -569,8 +569,17 @@ def _worker_start(location: str) -> None:
     _WORKER_ENCODER = _load_encoder(location)
 
 
-def _worker_encode(texts: list[str], batch_size: int, precision: str) -> np.ndarray:
-    return encode_batch_independent(_WORKER_ENCODER, texts, batch_size, precision)
+_WORKER_REPORTED = 0.0
+
+
+def _worker_encode(texts: list[str], batch_size: int, precision: str) -> tuple[np.ndarray, float]:
+    """Vectors of ``texts``, and the CPU seconds this worker used since its last report
+    (its start-up included), so that a run can count the CPU of workers that stay alive."""
+    global _WORKER_REPORTED
+    vecs = encode_batch_independent(_WORKER_ENCODER, texts, batch_size, precision)
+    now = time.process_time()
+    used, _WORKER_REPORTED = now - _WORKER_REPORTED, now
+    return vecs, used
 
 
 class _Workers:
@@ -581,6 +590,7 @@ class _Workers:
         self.holders = 0
         self.key: tuple[str, int] | None = None
         self.pool: Any = None
+        self.cpu_seconds = 0.0  # reported by the workers of every pool so far
 
     def get(self, location: str, n_workers: int) -> tuple[Any, bool]:
         """A pool of ``n_workers`` processes with the model at ``location`` loaded, and whether
@@ -634,6 +644,11 @@ def hold_workers() -> None:
 def release_workers() -> None:
     """Undo one :func:`hold_workers`; the last release shuts the worker processes down."""
     _WORKERS.release()
+
+
+def worker_cpu_seconds() -> float:
+    """CPU seconds used by encoding worker processes in this process's life (as they reported)."""
+    return _WORKERS.cpu_seconds
 
 
 def default_workers() -> int:
@@ -725,7 +740,9 @@ def encode(
                     futures = [pool.submit(_worker_encode, [t for _, t in b], batch_size, chosen)
                                for b in blocks]
                     for block, future in zip(blocks, futures):
-                        keep(block, future.result())
+                        vecs, used = future.result()
+                        _WORKERS.cpu_seconds += used
+                        keep(block, vecs)
                 except BaseException:
                     if not own:  # a failed or interrupted pool is not used again
                         _WORKERS.release(broken=True)

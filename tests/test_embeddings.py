@@ -427,8 +427,10 @@ def test_held_worker_pool_is_reused_then_shut_down(monkeypatch, tmp_path):
     first = [f"the parcel number {i} came {'late' if i % 2 else 'early'}" for i in range(8)]
     second = [f"the refund number {i} was {'slow' if i % 2 else 'quick'}" for i in range(8)]
     E.hold_workers()
+    cpu_before = E.worker_cpu_seconds()
     try:
         a = E.encode(first, cache=False, workers=2)
+        assert E.worker_cpu_seconds() > cpu_before + 0.5  # the workers' CPU is counted (model load)
         pool = E._WORKERS.pool
         assert pool is not None
         pids = set(pool._processes)
