@@ -113,39 +113,49 @@ def _peak_mb() -> float:
     return max(own, kids) / 1024
 
 
+def _analyse_timed(csv_path: Path, engine: str, workers: int):
+    """``cx.analyse`` of the survey with ``engine`` (``"dask"``: on a fresh LocalCluster of
+    ``workers`` single-thread workers, closed afterwards).
+
+    Returns the corpus, the start's wall and CPU clocks, the wall seconds of the analysis and
+    the CPU seconds the Dask workers used (0 for the local engine)."""
+    import cxinsight as cx
+
+    scheduler = cluster = None
+    if engine == "dask":
+        import distributed
+
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                           processes=True, dashboard_address=None)
+        scheduler = distributed.Client(cluster)
+        before = sum(scheduler.run(time.process_time).values())
+    t0, c0 = time.perf_counter(), time.process_time()
+    corpus = cx.analyse(csv_path, seed=0, engine=engine, scheduler=scheduler,
+                        read={"format": "survey"})
+    wall = time.perf_counter() - t0
+    worker_cpu = 0.0
+    if scheduler is not None:
+        worker_cpu = sum(scheduler.run(time.process_time).values()) - before
+        scheduler.close()
+        cluster.close()
+    return corpus, t0, c0, wall, worker_cpu
+
+
 def run_one(n: int, engine: str, xlsx: bool, workers: int) -> dict:
     """Analyse a study of about ``n`` answers in this process (a fresh cache is set by caller)."""
     import warnings
 
     warnings.simplefilter("ignore")
-    import cxinsight as cx
     from cxinsight.pipeline import write_results
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "survey.csv"
         counts = write_survey(csv_path, n)
-        scheduler = None
-        cluster = None
-        if engine == "dask":
-            import distributed
-
-            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                               processes=True, dashboard_address=None)
-            scheduler = distributed.Client(cluster)
-            before = sum(scheduler.run(time.process_time).values())
-        t0, c0 = time.perf_counter(), time.process_time()
-        corpus = cx.analyse(csv_path, seed=0, engine=engine, scheduler=scheduler,
-                            read={"format": "survey"})
-        wall = time.perf_counter() - t0
+        corpus, t0, c0, wall, worker_cpu = _analyse_timed(csv_path, engine, workers)
         info = corpus.meta["pipeline"]
         peaks = info["engine"].get("peak_mb", {})
         steps = {k: {"wall": v, "cpu": info["engine"]["cpu_s"].get(k, v), "peak_mb": peaks.get(k)}
                  for k, v in info["timings_s"].items()}
-        worker_cpu = 0.0
-        if engine == "dask":
-            worker_cpu = sum(scheduler.run(time.process_time).values()) - before
-            scheduler.close()
-            cluster.close()
         t1, c1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         c1 = c1.ru_utime + c1.ru_stime
         write_results(corpus, Path(tmp) / "out", xlsx=xlsx)
@@ -174,9 +184,7 @@ def run_compare(n: int, workers: int) -> dict:
     import warnings
 
     warnings.simplefilter("ignore")
-    import distributed
 
-    import cxinsight as cx
 
     out: dict = {}
     corpora = {}
@@ -185,21 +193,8 @@ def run_compare(n: int, workers: int) -> dict:
         write_survey(csv_path, n)
         for engine in ("local", "dask"):
             os.environ["CXINSIGHT_CACHE_DIR"] = str(Path(tmp) / f"cache-{engine}")
-            scheduler = cluster = None
-            if engine == "dask":
-                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                   processes=True, dashboard_address=None)
-                scheduler = distributed.Client(cluster)
-                before = sum(scheduler.run(time.process_time).values())
-            t0, c0 = time.perf_counter(), time.process_time()
-            corpus = cx.analyse(csv_path, seed=0, engine=engine, scheduler=scheduler,
-                                read={"format": "survey"})
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            worker_cpu = 0.0
-            if scheduler is not None:
-                worker_cpu = sum(scheduler.run(time.process_time).values()) - before
-                scheduler.close()
-                cluster.close()
+            corpus, _, c0, wall, worker_cpu = _analyse_timed(csv_path, engine, workers)
+            cpu = time.process_time() - c0
             corpora[engine] = corpus
             out[engine] = {"segments": len(corpus.segments), "wall_analyse": wall,
                            "cpu_driver": cpu, "cpu_workers": worker_cpu,
