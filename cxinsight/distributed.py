@@ -241,6 +241,28 @@ class LocalEngine:
             self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
             self.info["peak_mb"][s.name] = _peak_mb()
 
+    def start_early(self, done: Step, corpus: Corpus, upcoming: Mapping[str, Mapping[str, Any]],
+                    ctx: Context) -> None:
+        """Start work of a later step in the background, once step ``done`` has run.
+
+        After ``segment`` the encoding workers start (they load the model while anonymisation
+        runs); after ``embed`` the whole turns that the stages step embeds are sent to them
+        (computed while themes are found). ``upcoming`` maps the steps still to run to their
+        options. Results are the same as without; a failure here is left to the step itself.
+        """
+        from cxinsight import embeddings
+
+        try:
+            if done.name == "segment" and "embed" in upcoming:
+                embeddings.start_workers(len(corpus.segments), upcoming["embed"].get("model"))
+            elif done.name == "embed" and "stages" in upcoming:
+                from cxinsight.journey.stages import prefetch_turns
+                from cxinsight.step_table import _kwargs, step
+
+                prefetch_turns(corpus, **_kwargs(step("stages"), corpus, upcoming["stages"], ctx))
+        except Exception:  # noqa: BLE001 - an optimisation only: the step computes what it needs
+            return
+
     def close(self) -> None:
         """Shut down the encoding worker processes this run held (once)."""
         from cxinsight.embeddings import release_workers
@@ -325,6 +347,10 @@ class DaskEngine:
             return max(1, len(self.client.scheduler_info().get("workers", {})))
         except Exception:  # noqa: BLE001 - an unreachable scheduler fails later, clearly
             return 1
+
+    def start_early(self, done: Step, corpus: Corpus, upcoming: Mapping[str, Mapping[str, Any]],
+                    ctx: Context) -> None:
+        """Nothing: the cluster's workers are busy with the partitioned steps themselves."""
 
     def close(self) -> None:
         """Close the client and the local cluster, when this engine started them."""

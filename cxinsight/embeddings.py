@@ -585,6 +585,11 @@ def _worker_start(location: str) -> None:
 _WORKER_REPORTED = 0.0
 
 
+def _worker_ready() -> int:
+    """Nothing: submitted once per worker so that the pool starts (and loads the model) now."""
+    return os.getpid()
+
+
 def _worker_encode(texts: list[str], batch_size: int, precision: str) -> tuple[np.ndarray, float]:
     """Vectors of ``texts``, and the CPU seconds this worker used since its last report
     (its start-up included), so that a run can count the CPU of workers that stay alive."""
@@ -604,6 +609,7 @@ class _Workers:
         self.key: tuple[str, int] | None = None
         self.pool: Any = None
         self.cpu_seconds = 0.0  # reported by the workers of every pool so far
+        self.background: list[_Background] = []  # prefetches not yet collected
 
     def get(self, location: str, n_workers: int) -> tuple[Any, bool]:
         """A pool of ``n_workers`` processes with the model at ``location`` loaded, and whether
@@ -635,12 +641,139 @@ class _Workers:
                 self._shutdown()
 
     def _shutdown(self) -> None:
+        for job in self.background:
+            job.stop.set()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        for job in self.background:
+            job.thread.join()
+        self.background = []
         self.key, self.pool = None, None
 
 
+class _Background:
+    """Blocks of texts computed on the held pool by a feeder thread while the caller goes on.
+
+    At most ``limit`` blocks are in the pool at a time, so that the caller's own step keeps a
+    core; results wait in :attr:`done` until an :func:`encode` call needs them.
+    """
+
+    def __init__(self, pool: Any, location: str, precision: str, batch_size: int,
+                 blocks: list[list[tuple[str, str]]], limit: int) -> None:
+        self.location, self.precision = location, precision
+        self.keys = {k for block in blocks for k, _ in block}
+        self.done: list[tuple[list[str], np.ndarray]] = []
+        self.cpu_seconds = 0.0
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._feed, args=(pool, batch_size, blocks, max(1, limit)),
+            name="cxinsight-embedding-prefetch", daemon=True)
+        self.thread.start()
+
+    def _feed(self, pool: Any, batch_size: int, blocks: list[list[tuple[str, str]]],
+              limit: int) -> None:
+        from collections import deque
+
+        flying: deque = deque()
+        try:
+            for block in blocks:
+                if self.stop.is_set():
+                    return
+                flying.append((block, pool.submit(_worker_encode, [t for _, t in block],
+                                                  batch_size, self.precision)))
+                while len(flying) >= limit:
+                    self._take(*flying.popleft())
+            while flying:
+                self._take(*flying.popleft())
+        except BaseException as exc:  # noqa: BLE001 - reported when the vectors are collected
+            self.error = exc
+
+    def _take(self, block: list[tuple[str, str]], future: Any) -> None:
+        vecs, used = future.result()
+        self.cpu_seconds += used
+        self.done.append(([k for k, _ in block], vecs))
+
+
 _WORKERS = _Workers()
+
+
+def start_workers(n_texts: int, model: str | os.PathLike | None = None) -> bool:
+    """Start the held encoding pool now, for a study expected to embed about ``n_texts`` texts.
+
+    The worker processes load the model while the caller does other work (reading,
+    anonymising), instead of at the start of the embedding step. Does nothing unless the pool
+    is held (:func:`hold_workers`), ``n_texts`` reaches :data:`PARALLEL_FROM` and more than
+    one worker would be used; :func:`encode` then finds the pool ready.
+
+    Returns
+    -------
+    bool
+        Whether a pool is starting.
+    """
+    n_workers = min(default_workers(), -(-int(n_texts) // CHUNK_SIZE))
+    if not _WORKERS.holders or n_texts < PARALLEL_FROM or n_workers < 2:
+        return False
+    pool, _ = _WORKERS.get(resolve_model(model).location, n_workers)
+    for _ in range(n_workers):  # each submit spawns one process ("spawn" starts them on demand)
+        pool.submit(_worker_ready)
+    return True
+
+
+def prefetch(texts: Sequence[str], model: str | os.PathLike | None = None, *,
+             batch_size: int = 64, precision: str = "auto") -> int:
+    """Start computing the vectors of ``texts`` in the background, for a later :func:`encode`.
+
+    The texts not yet in the cache are computed on the held worker pool while the caller goes
+    on, with one worker fewer than the pool has, so that the caller keeps a core. The
+    :func:`encode` call that asks for these texts (with the same model and precision) waits
+    for them and stores them in the cache; the vectors are the same as computed there, since
+    a vector does not depend on the texts batched with it. Does nothing unless the pool is
+    held and at least :data:`PARALLEL_FROM` texts are to compute on two or more workers.
+
+    Returns
+    -------
+    int
+        Number of texts sent to the workers.
+    """
+    spec = resolve_model(model)
+    distinct = {text_key(str(t)): str(t) for t in texts}
+    chosen = resolve_precision(precision, len(distinct))
+    n_workers = default_workers()
+    if not _WORKERS.holders or n_workers < 2 or len(distinct) < PARALLEL_FROM:
+        return 0
+    found = model_cache(spec, chosen).get(list(distinct))
+    todo = sorted((k, t) for k, t in distinct.items() if k not in found)
+    blocks = [todo[i:i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
+    n_workers = min(n_workers, len(blocks))
+    if len(todo) < PARALLEL_FROM or n_workers < 2:
+        return 0
+    pool, _ = _WORKERS.get(spec.location, n_workers)
+    _WORKERS.background.append(
+        _Background(pool, spec.location, chosen, batch_size, blocks, limit=n_workers - 1))
+    return len(todo)
+
+
+def _collect(location: str, precision: str, wanted: set[str], found: dict[str, np.ndarray],
+             store: EmbeddingCache | None) -> set[str]:
+    """Wait for the background jobs that compute any of ``wanted``; store their vectors and
+    add them to ``found``; return the keys of ``wanted`` they computed. A job that failed is
+    dropped: :func:`encode` computes its texts."""
+    got: set[str] = set()
+    for job in list(_WORKERS.background):
+        if job.location != location or job.precision != precision or not (job.keys & wanted):
+            continue
+        job.thread.join()
+        _WORKERS.background.remove(job)
+        _WORKERS.cpu_seconds += job.cpu_seconds
+        if job.error is not None:
+            continue
+        for keys, vecs in job.done:
+            if store is not None:
+                store.put(keys, vecs)
+            found.update(zip(keys, vecs))
+            got.update(k for k in keys if k in wanted)
+    return got
 
 
 def hold_workers() -> None:
@@ -720,6 +853,9 @@ def encode(
     chosen = resolve_precision(precision, len(distinct))
     store = model_cache(spec, chosen) if cache else None
     found = store.get(keys) if store is not None else {}
+    prefetched: set[str] = set()
+    if _WORKERS.background:
+        prefetched = _collect(spec.location, chosen, set(distinct) - set(found), found, store)
     todo = sorted((k, t) for k, t in distinct.items() if k not in found)
     n_workers = 1
     if todo:
@@ -771,7 +907,7 @@ def encode(
     else:
         out = np.zeros((0, _dimension(spec)), dtype=np.float32)
     if return_stats:
-        missed = {k for k, _ in todo}
+        missed = {k for k, _ in todo} | prefetched  # computed for this call, in the background
         stats = {
             "model": spec.identity,
             "origin": spec.origin,
@@ -781,7 +917,7 @@ def encode(
             "workers": n_workers,
             "cpu": cpu_capability(),
             "cache_hits": sum(1 for k in keys if k not in missed),
-            "cache_misses": len(todo),
+            "cache_misses": len(missed),
         }
         return out, stats
     return out

@@ -551,6 +551,9 @@ def analyse(
                     log.add(during, transform=lambda line, k=key: _pseudonymise_line(line, k))
                     anonymised_at = len(caught)
                 bar.done(s)
+                upcoming = {t.name: (opts_of[t.name] if isinstance(opts_of[t.name], Mapping) else {})
+                            for t in todo[todo.index(s) + 1:]}
+                runner.start_early(s, corpus, upcoming, ctx)
             if journey_info is not None:
                 warnings.warn(journey_info["message"], CxInsightWarning, stacklevel=2)
     except BaseException:

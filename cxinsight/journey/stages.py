@@ -347,12 +347,8 @@ def assign_stages(
     k = len(journey)
     texts = seg["text"].fillna("").astype(str).tolist()
     emb = np.asarray(corpus.embeddings, dtype=np.float32)
-    backchannel = (
-        seg["is_backchannel"].fillna(False).astype(bool).to_numpy()
-        if "is_backchannel" in seg.columns else np.zeros(len(seg), dtype=bool)
-    )
     roles = seg["role"].astype(str).to_numpy()
-    usable = ~backchannel & np.array([bool(t.strip()) for t in texts])
+    usable = _usable_rows(seg, texts)
 
     # ---- stage prototypes, embedded with the corpus's model (cached on disk)
     from cxinsight.embeddings import encode, encode_for
@@ -628,6 +624,56 @@ def _adapted_scores(emb: np.ndarray, post: np.ndarray, path: np.ndarray, answers
     return out / cfg.temperature
 
 
+def _turn_texts(seg: pd.DataFrame, texts: list[str], rows: np.ndarray
+                ) -> tuple[list[list[int]], list[str]]:
+    """The segments of each participant turn among ``rows`` (in order), and each turn's text."""
+    idx = np.flatnonzero(rows)
+    keys = zip(seg["interview_id"].astype(str).to_numpy()[idx], seg["turn"].to_numpy()[idx])
+    groups: dict[tuple, list[int]] = {}
+    for r, key in zip(idx, keys):
+        groups.setdefault(key, []).append(int(r))
+    members = list(groups.values())
+    return members, [" ".join(texts[r] for r in m) for m in members]
+
+
+def _usable_rows(seg: pd.DataFrame, texts: list[str]) -> np.ndarray:
+    """Segments with words that are not back-channels."""
+    backchannel = (
+        seg["is_backchannel"].fillna(False).astype(bool).to_numpy()
+        if "is_backchannel" in seg.columns else np.zeros(len(seg), dtype=bool)
+    )
+    return ~backchannel & np.array([bool(t.strip()) for t in texts], dtype=bool)
+
+
+def prefetch_turns(corpus: Corpus, journey: Any = None, *, use_similarity: bool = True,
+                   settings: StageSettings | Mapping[str, Any] | None = None,
+                   model: str | Path | None = None, **_: Any) -> int:
+    """Start embedding the whole participant turns that :func:`assign_stages` will need.
+
+    Called by :func:`cxinsight.analyse` once the segments are embedded, with the options of
+    its stages step: the turns are computed on the encoding workers in the background while
+    themes are found (see :func:`cxinsight.embeddings.prefetch`), and ``assign_stages`` then
+    finds them ready. The stages are the same either way.
+
+    Returns
+    -------
+    int
+        Number of turn texts sent to the workers (0 when nothing is worth starting early).
+    """
+    from cxinsight.embeddings import corpus_model, prefetch
+
+    cfg = (settings if isinstance(settings, StageSettings)
+           else StageSettings(**dict(settings or {})))
+    seg = corpus.segments
+    if not use_similarity or not cfg.turn_weight or corpus.embeddings is None \
+            or not {"interview_id", "turn", "role", "text"} <= set(seg.columns):
+        return 0
+    texts = seg["text"].fillna("").astype(str).tolist()
+    answers = _usable_rows(seg, texts) & (seg["role"].astype(str).to_numpy() != "interviewer")
+    _, joined = _turn_texts(seg, texts, answers)
+    return prefetch(joined, model if model is not None else corpus_model(corpus))
+
+
 def _whole_turn_scores(corpus: Corpus, seg: pd.DataFrame, texts: list[str], rows: np.ndarray,
                        a_proto: np.ndarray, a_owner: np.ndarray, k: int, cfg: StageSettings,
                        model: str | Path | None) -> np.ndarray:
@@ -640,20 +686,15 @@ def _whole_turn_scores(corpus: Corpus, seg: pd.DataFrame, texts: list[str], rows
     from cxinsight.embeddings import encode, encode_for
 
     out = np.zeros((len(seg), k + 1))
-    idx = np.flatnonzero(rows)
-    if len(idx) == 0:
+    groups, joined = _turn_texts(seg, texts, rows)
+    if not joined:
         return out
-    keys = list(zip(seg["interview_id"].astype(str).to_numpy()[idx], seg["turn"].to_numpy()[idx]))
-    groups: dict[tuple, list[int]] = {}
-    for r, key in zip(idx, keys):
-        groups.setdefault(key, []).append(int(r))
-    joined = [" ".join(texts[r] for r in members) for members in groups.values()]
     vecs = encode(joined, model) if model is not None else encode_for(corpus, joined)
     scores = _prototype_scores(np.asarray(vecs, dtype=np.float32), a_proto, a_owner, k + 1)
     scores = scores / cfg.temperature
     if len(scores) >= 2 * (k + 1) and cfg.center:
         scores = scores - cfg.center * scores.mean(axis=0)
-    for members, sc in zip(groups.values(), scores):
+    for members, sc in zip(groups, scores):
         n = len(members)
         out[members] = cfg.turn_weight * sc * n ** cfg.length_exponent / n
     return out

@@ -23,6 +23,7 @@ def quiet() -> Iterator[None]:
         warnings.filterwarnings("ignore", message=".*precomputed.*")
         warnings.filterwarnings("ignore", message=".*Tensorflow not installed.*")
         warnings.filterwarnings("ignore", message=".*inverse_transform.*")
+        warnings.filterwarnings("ignore", message=".*Cannot cache compiled function.*")
         yield
 
 

@@ -58,6 +58,9 @@ def make_umap(n: int, n_components: int, n_neighbors: int, random_state: int | N
     """Return a seeded UMAP reducer sized for ``n`` segments (cosine metric, ``min_dist=0``)."""
     from umap import UMAP
 
+    from cxinsight.themes import _jit_cache
+
+    _jit_cache.enable()  # compiled UMAP code is kept between processes
     return UMAP(
         n_epochs=LARGE_N_EPOCHS if n >= 4096 else None,
         n_neighbors=max(2, min(n_neighbors, n - 1)),
