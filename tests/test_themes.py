@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cxinsight as cx
 from cxinsight.errors import MissingStepError, NotFittedError
@@ -403,3 +405,34 @@ def test_extract_themes_seed_reaches_the_model_and_is_reproducible(themed_corpus
     assert params["random_state"] == 1 and params["seed"] == 1
     assert one.segments["theme"].equals(again.segments["theme"])
     assert cx.extract_themes(corpus, seed=2).provenance[-1]["params"]["random_state"] == 2
+
+
+def _with_context_reference(emb, contexts, weight):
+    """Context blending written plainly (all rows at once, float64): the blocked version
+    must give the same bits."""
+    _, codes = np.unique(np.asarray(contexts, dtype=object).astype(str), return_inverse=True)
+    means = np.zeros((codes.max() + 1, emb.shape[1]), dtype=np.float64)
+    np.add.at(means, codes, emb)
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    out = emb + weight * means[codes]
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out.astype(np.float32)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 400), st.integers(1, 60), st.integers(1, 7), st.integers(0, 2**31 - 1))
+def test_context_blending_in_blocks_equals_the_plain_computation(n, n_contexts, block, seed):
+    from cxinsight.themes import _cluster
+
+    rng = np.random.default_rng(seed)
+    emb = rng.normal(size=(n, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    contexts = [f"i{c % 5}\x1f{c}" for c in rng.integers(0, n_contexts, size=n)]  # unsorted
+    old = _cluster.CONTEXT_BLOCK
+    _cluster.CONTEXT_BLOCK = block
+    try:
+        got = _cluster.with_context(emb, contexts, 0.3)
+    finally:
+        _cluster.CONTEXT_BLOCK = old
+    np.testing.assert_array_equal(got, _with_context_reference(emb, contexts, 0.3))
+    assert _cluster.with_context(emb, None, 0.3) is emb

@@ -91,6 +91,23 @@ def themable_mask(segments: pd.DataFrame, min_words: int = 3) -> tuple[np.ndarra
     return mask, excluded
 
 
+class _NoPlacement:
+    """BERTopic's reduction step when the themes are already decided (``y`` given).
+
+    BERTopic's own pass-through (``BaseDimensionalityReduction``) hands the full embeddings to
+    the clustering step, and BERTopic copies them on the way (``np.nan_to_num``): 0.4 GB at
+    the peak of a 140,000-segment study for a result nobody reads, since the clustering step
+    only takes the given themes. One zero column per document is returned instead; the topic
+    vectors are still computed from the full embeddings.
+    """
+
+    def fit(self, X: Any = None, y: Any = None) -> _NoPlacement:  # noqa: N803 - BERTopic's names
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:  # noqa: N803
+        return np.zeros((len(X), 1), dtype=np.float32)
+
+
 class ThemeModel(Estimator):
     """Find themes in interview segments: BERTopic representations over a tuned clustering.
 
@@ -481,7 +498,7 @@ class ThemeModel(Estimator):
         clustered_k = None
         if not self.codebook_only and free.sum() >= max(2 * min_size, 10):
             ctx_free = None if contexts is None else [c for c, f in zip(contexts, free) if f]
-            sub, clustered_k = self._cluster(work[free], min_size, ctx_free)
+            sub, clustered_k = self._cluster(work, min_size, ctx_free, rows=np.flatnonzero(free))
             labels[free] = np.where(sub >= 0, sub + offset, -1)
         # outliers: drop far-away members, give close outliers the nearest theme
         if self.outlier_threshold is not None:
@@ -509,19 +526,25 @@ class ThemeModel(Estimator):
         self._describe()
         self.fit_seconds_ = time.perf_counter() - t0
 
-    def _cluster(self, emb: np.ndarray, min_size: int,
-                 contexts: list[str] | None = None) -> tuple[np.ndarray, int | None]:
-        """Cluster free (non-codebook) segments; return labels and the number of themes used."""
-        n = len(emb)
+    def _cluster(self, emb: np.ndarray, min_size: int, contexts: list[str] | None = None,
+                 rows: np.ndarray | None = None) -> tuple[np.ndarray, int | None]:
+        """Cluster free (non-codebook) segments, ``emb[rows]`` (all rows when ``rows`` is
+        None); return their labels and the number of themes used.
+
+        The rows are taken from ``emb`` only where needed, so that a large study's UMAP
+        sample and the rest are copied, not the whole matrix once more.
+        """
+        rows = np.arange(len(emb)) if rows is None else np.asarray(rows)
+        n = len(rows)
         custom = self.cluster_model if self.cluster_model is not None else self.hdbscan_model
         with quiet():
             if self.umap_model is not None:
-                points = copy.deepcopy(self.umap_model).fit_transform(emb)
+                points = copy.deepcopy(self.umap_model).fit_transform(emb[rows])
             elif n < _cluster.UMAP_MIN_SEGMENTS:
-                points = emb  # UMAP's neighbour graph is unreliable on a handful of segments
+                points = emb[rows]  # UMAP's neighbour graph is unreliable on a handful of segments
             else:
                 points = _cluster.reduce(emb, self.n_components, self.n_neighbors, self.random_state,
-                                         max_fit=self.reduction_sample)
+                                         max_fit=self.reduction_sample, rows=rows)
             if custom is not None:
                 model = copy.deepcopy(custom)
                 model.fit(points)
@@ -530,7 +553,7 @@ class ThemeModel(Estimator):
             elif self.clustering == "hdbscan":
                 labels = _cluster.hdbscan_labels(points, min_size)
                 k = len(set(labels.tolist()) - {-1})
-                labels = _cluster.assign_outliers(labels, emb, self.outlier_threshold)
+                labels = _cluster.assign_outliers(labels, emb[rows], self.outlier_threshold)
             else:
                 use_ctx = contexts if self.context_weight > 0 else None
                 k = self.n_themes or _cluster.estimate_n_themes(
@@ -643,7 +666,6 @@ class ThemeModel(Estimator):
         """Fit BERTopic on the fixed assignments (manual topic modelling) and read its words."""
         bt = bertopic_module()
         from bertopic.cluster import BaseCluster
-        from bertopic.dimensionality import BaseDimensionalityReduction
         from bertopic.vectorizers import ClassTfidfTransformer
 
         vectorizer = (copy.deepcopy(self.vectorizer_model) if self.vectorizer_model is not None
@@ -652,7 +674,7 @@ class ThemeModel(Estimator):
                   else ClassTfidfTransformer())
         model = bt.BERTopic(
             embedding_model=make_embedder(self.embedding_model),
-            umap_model=BaseDimensionalityReduction(),
+            umap_model=_NoPlacement(),
             hdbscan_model=BaseCluster(),
             vectorizer_model=vectorizer,
             ctfidf_model=ctfidf,
