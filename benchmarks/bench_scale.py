@@ -113,12 +113,18 @@ def _peak_mb() -> float:
     return max(own, kids) / 1024
 
 
+def _own_peak_mb() -> float:
+    """Highest resident memory of the calling process (run on each Dask worker)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _analyse_timed(csv_path: Path, engine: str, workers: int):
     """``cx.analyse`` of the survey with ``engine`` (``"dask"``: on a fresh LocalCluster of
     ``workers`` single-thread workers, closed afterwards).
 
-    Returns the corpus, the start's wall and CPU clocks, the wall seconds of the analysis and
-    the CPU seconds the Dask workers used (0 for the local engine)."""
+    Returns the corpus, the start's wall and CPU clocks, the wall seconds of the analysis,
+    the CPU seconds the Dask workers used (0 for the local engine) and the highest resident
+    memory of any Dask worker in MB (0 for the local engine)."""
     import cxinsight as cx
 
     scheduler = cluster = None
@@ -133,12 +139,13 @@ def _analyse_timed(csv_path: Path, engine: str, workers: int):
     corpus = cx.analyse(csv_path, seed=0, engine=engine, scheduler=scheduler,
                         read={"format": "survey"})
     wall = time.perf_counter() - t0
-    worker_cpu = 0.0
+    worker_cpu = worker_peak = 0.0
     if scheduler is not None:
         worker_cpu = sum(scheduler.run(time.process_time).values()) - before
+        worker_peak = max(scheduler.run(_own_peak_mb).values())
         scheduler.close()
         cluster.close()
-    return corpus, t0, c0, wall, worker_cpu
+    return corpus, t0, c0, wall, worker_cpu, worker_peak
 
 
 def run_one(n: int, engine: str, xlsx: bool, workers: int) -> dict:
@@ -151,7 +158,7 @@ def run_one(n: int, engine: str, xlsx: bool, workers: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "survey.csv"
         counts = write_survey(csv_path, n)
-        corpus, t0, c0, wall, worker_cpu = _analyse_timed(csv_path, engine, workers)
+        corpus, t0, c0, wall, worker_cpu, worker_peak = _analyse_timed(csv_path, engine, workers)
         info = corpus.meta["pipeline"]
         peaks = info["engine"].get("peak_mb", {})
         steps = {k: {"wall": v, "cpu": info["engine"]["cpu_s"].get(k, v), "peak_mb": peaks.get(k)}
@@ -170,6 +177,7 @@ def run_one(n: int, engine: str, xlsx: bool, workers: int) -> dict:
             "distinct_segment_texts": int(seg["text"].nunique()), **counts,
             "steps": steps, "wall_analyse": wall, "wall_total": wall_total,
             "cpu_driver": time.process_time() - c0, "cpu_workers": worker_cpu,
+            "worker_peak_mb": worker_peak,
             "peak_mb": _peak_mb(), "precision": corpus.meta.get("embedding", {}).get("precision"),
             "themes": int(seg["theme"].nunique()),
         }
@@ -193,7 +201,7 @@ def run_compare(n: int, workers: int) -> dict:
         write_survey(csv_path, n)
         for engine in ("local", "dask"):
             os.environ["CXINSIGHT_CACHE_DIR"] = str(Path(tmp) / f"cache-{engine}")
-            corpus, _, c0, wall, worker_cpu = _analyse_timed(csv_path, engine, workers)
+            corpus, _, c0, wall, worker_cpu, _ = _analyse_timed(csv_path, engine, workers)
             cpu = time.process_time() - c0
             corpora[engine] = corpus
             out[engine] = {"segments": len(corpus.segments), "wall_analyse": wall,
@@ -297,12 +305,48 @@ def print_sizes(results: list[dict]) -> None:
               f"{'met' if r['peak_mb'] <= 2048 else 'missed'} |")
 
 
+def print_dask_sizes(results: list[dict]) -> None:
+    """Dask runs by size: wall seconds per step, growth exponents, the projection to 1M
+    segments, and the memory of the driver and of the busiest worker."""
+    print("\n### engine=\"dask\" by size (LocalCluster of single-thread workers, cold cache)\n")
+    two = len(results) >= 2
+    print("| step | " + " | ".join(f"{r['segments']:,} seg: wall s" for r in results) + " |"
+          + (" exponent (wall) | projected 1M wall s |" if two else ""))
+    print("|---|" + "---|" * len(results) + ("---|---|" if two else ""))
+    projected = 0.0
+    for step in STEP_ORDER:
+        walls = [r["steps"].get(step, {}).get("wall") for r in results]
+        line = f"| {step} | " + " | ".join("-" if w is None else f"{w:.1f}" for w in walls) + " |"
+        if two and walls[0] and walls[-1]:
+            e = _exponent(walls[0], walls[-1], results[0]["segments"], results[-1]["segments"])
+            proj = walls[-1] * (1_000_000 / results[-1]["segments"]) ** max(e or 1.0, 1.0)
+            projected += proj
+            line += f" {e:.2f} | {proj:,.0f} |"
+        elif two:
+            line += " - | - |"
+        print(line)
+    print("| **whole run** | " + " | ".join(f"**{r['wall_total']:.0f}**" for r in results) + " |"
+          + (f" | **{projected:,.0f}** ({projected / 60:.0f} min; target ≤ 40 min: "
+             f"{'met' if projected <= 2400 else 'missed'}) |" if two else ""))
+    print("\n| size | segments | driver CPU s | workers' CPU s | driver peak MB | busiest worker "
+          "peak MB | worker ≤ 8 GB |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['n_target']:,} | {r['segments']:,} | {r['cpu_driver']:.0f} | "
+              f"{r['cpu_workers']:.0f} | {r['peak_mb']:,.0f} | {r['worker_peak_mb']:,.0f} | "
+              f"{'met' if r['worker_peak_mb'] <= 8192 else 'missed'} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="10000,100000",
                     help="Answers per study, comma-separated (default 10000,100000).")
     ap.add_argument("--dask-size", type=int, default=10000,
                     help="Study size for Dask vs one process (0: skip).")
+    ap.add_argument("--dask-sizes", default="",
+                    help="Answers per study for whole runs with engine='dask' (e.g. "
+                         "100000,250000): per-step exponents, the projection to 1M segments "
+                         "and per-worker memory.")
     ap.add_argument("--embed-texts", type=int, default=5000,
                     help="Real texts for the embedding speed/cosine check (0: skip).")
     ap.add_argument("--workers", type=int, default=2, help="Processes / Dask workers.")
@@ -355,6 +399,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.getloadavg()[0]:.1f}", flush=True)
     if results:
         print_sizes(results)
+    dask_results = []
+    for n in [int(x) for x in args.dask_sizes.split(",") if x.strip()]:
+        dask_results.append(in_subprocess(n, "dask", False, args.workers))
+        _save(args.save, {"kind": "dask-size", **dask_results[-1]})
+        print(f"  dask size {n:,}: {dask_results[-1]['wall_total']:.0f} s wall, load "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
+    if dask_results:
+        print_dask_sizes(dask_results)
     if args.dask_size:
         # both engines in one process, so both run the same code
         both = in_subprocess(args.dask_size, "compare", False, args.workers)
@@ -377,6 +429,9 @@ def print_saved(path: Path) -> int:
     sizes = sorted((r for r in records if r["kind"] == "size"), key=lambda r: r["segments"])
     if sizes:
         print_sizes(sizes)
+    dask_sizes = sorted((r for r in records if r["kind"] == "dask-size"), key=lambda r: r["segments"])
+    if dask_sizes:
+        print_dask_sizes(dask_sizes)
     for r in records:
         if r["kind"] == "dask":
             print_dask(r["local"], r["dask"], r["same"], r["workers"])
