@@ -16,6 +16,7 @@ listing what is accepted. With ``out=`` the results are written atomically (see
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -324,14 +325,21 @@ def write_results(corpus: Corpus, folder: str | os.PathLike, *, xlsx: bool = Tru
     Path
         ``folder / "report.html"``.
     """
-    from cxinsight.exports import export
+    from cxinsight.exports import start_export
     from cxinsight.report import write_report
 
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        export(corpus, folder / "exports", xlsx=xlsx)
-        report = write_report(corpus, folder / "report.html", seed=seed)
+        # a large workbook is written by a second process while the report is made
+        _, finish = start_export(corpus, folder / "exports", xlsx=xlsx)
+        try:
+            report = write_report(corpus, folder / "report.html", seed=seed)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                finish()
+            raise
+        finish()
         corpus.save(folder / "corpus", overwrite=True)
     except OSError as err:
         reason = " ".join(str(err).split())

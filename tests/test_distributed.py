@@ -200,3 +200,46 @@ def test_csv_is_written_in_blocks(tmp_path, monkeypatch):
     lines = written["segments"].read_text("utf-8").splitlines()
     assert len(lines) == 6 and lines[0].startswith("segment_id,")  # one header, five rows
     assert pd.read_csv(written["themes"])["quotes"].tolist() == ["a | b"]
+
+
+def test_a_large_workbook_is_written_by_a_second_process_with_the_same_cells(tmp_path, monkeypatch):
+    """From XLSX_BACKGROUND_FROM rows the workbook is written by a spawned process while the
+    CSV files are written; its sheets and cells must equal the one written in-process."""
+    from openpyxl import load_workbook
+
+    from cxinsight import exports as X
+
+    started = []
+
+    class Recorded(X._WorkbookJob):
+        def __init__(self, *args):
+            started.append(args[-1])
+            super().__init__(*args)
+
+    monkeypatch.setattr(X, "_WorkbookJob", Recorded)
+    monkeypatch.setattr(X, "XLSX_MAX_ROWS", 2)  # the split is decided here, not in the child
+    corpus = _tiny_corpus()
+
+    def cells(path):
+        book = load_workbook(path)
+        return {name: [[(c.value, c.data_type) for c in row] for row in book[name].iter_rows()]
+                for name in book.sheetnames}
+
+    monkeypatch.setattr(X, "XLSX_BACKGROUND_FROM", 10**9)
+    here = X.export(corpus, tmp_path / "here", transcripts=False)
+    assert started == []
+    monkeypatch.setattr(X, "XLSX_BACKGROUND_FROM", 1)
+    written, finish = X.start_export(corpus, tmp_path / "there", transcripts=False)
+    assert started == [written["xlsx"]]
+    assert written["segments"].exists()  # the CSV files did not wait for the workbook
+    finish()
+    assert cells(written["xlsx"]) == cells(here["xlsx"])
+    assert "segments_3" in cells(written["xlsx"])
+
+
+def test_a_failing_workbook_process_raises_its_error(tmp_path):
+    from cxinsight import exports as X
+
+    job = X._WorkbookJob({}, [], tmp_path)  # a folder, not a file: the writer fails
+    with pytest.raises(OSError):
+        job.wait()
