@@ -436,3 +436,22 @@ def test_context_blending_in_blocks_equals_the_plain_computation(n, n_contexts, 
         _cluster.CONTEXT_BLOCK = old
     np.testing.assert_array_equal(got, _with_context_reference(emb, contexts, 0.3))
     assert _cluster.with_context(emb, None, 0.3) is emb
+
+
+def test_umap_compiled_code_is_kept_between_processes():
+    """Every numba function of UMAP and pynndescent gets numba's on-disk cache (most are
+    compiled again in each process otherwise: ~20 CPU s of a fresh process's first themes)."""
+    import sys
+
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    from cxinsight.themes import _jit_cache
+
+    _jit_cache.enable()
+    assert _jit_cache.enable() == 0  # once per process
+    functions = [obj for name, mod in list(sys.modules.items())
+                 if mod is not None and name.split(".")[0] in _jit_cache.PACKAGES
+                 for obj in vars(mod).values() if isinstance(obj, Dispatcher)]
+    assert len(functions) > 100
+    assert not [f for f in functions if isinstance(f._cache, NullCache)]
