@@ -320,8 +320,12 @@ def print_dask_sizes(results: list[dict]) -> None:
         if two and walls[0] and walls[-1]:
             e = _exponent(walls[0], walls[-1], results[0]["segments"], results[-1]["segments"])
             proj = walls[-1] * (1_000_000 / results[-1]["segments"]) ** max(e or 1.0, 1.0)
+            if step == "embed":
+                # the text pool repeats in large studies, so embedding (one computation per
+                # distinct text) is projected per distinct text, with every 1M segment distinct
+                proj = walls[-1] / results[-1]["distinct_segment_texts"] * 1_000_000
             projected += proj
-            line += f" {e:.2f} | {proj:,.0f} |"
+            line += f" {e:.2f} | {proj:,.0f}{' (per distinct text)' if step == 'embed' else ''} |"
         elif two:
             line += " - | - |"
         print(line)

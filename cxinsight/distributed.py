@@ -163,6 +163,7 @@ def _sub_corpus(corpus: Corpus, ids: Sequence[str], seg_rows: np.ndarray | None)
 def _run_part(step: Step, part: Corpus, opts: Mapping[str, Any], ctx: Context
               ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any] | None, list]:
     """Run one partitioned step on a worker; return its segments, meta, provenance, warnings."""
+    _relax_malloc()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out, _ = execute(step, part, opts, ctx)
@@ -170,10 +171,45 @@ def _run_part(step: Step, part: Corpus, opts: Mapping[str, Any], ctx: Context
     return out.segments, out.meta, (out.provenance[-1] if out.provenance else None), notes
 
 
+#: glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MALLOC_RELAXED = False
+
+
+def _relax_malloc() -> bool:
+    """Undo, in this worker process, the memory trimming that Dask workers start with.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes glibc's
+    mmap threshold at 128 KiB: every tensor the encoder allocates then comes from a fresh
+    ``mmap`` and goes back with ``munmap``, and embedding took twice the CPU of the same call
+    outside Dask (17.7 vs 8.9 CPU s for 4,096 texts; the vectors are the same). Raising both
+    thresholds once per worker process gives the in-process speed back (8.3 CPU s).
+
+    Returns
+    -------
+    bool
+        Whether the thresholds were changed (only when the variable is set, on glibc).
+    """
+    global _MALLOC_RELAXED
+    if _MALLOC_RELAXED or not os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+        return False
+    _MALLOC_RELAXED = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)) \
+            and bool(libc.mallopt(_M_TRIM_THRESHOLD, 128 << 20))
+    except (OSError, AttributeError):  # not glibc
+        return False
+
+
 def _encode_task(texts: list[str], model: Any, batch_size: int, precision: str,
                  cache: bool) -> tuple[np.ndarray, str, list]:
     """Embed ``texts`` in one worker process (one thread); return vectors and model identity."""
     from cxinsight.embeddings import encode, resolve_model
+
+    _relax_malloc()
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -654,25 +654,26 @@ class _Workers:
 class _Background:
     """Blocks of texts computed on the held pool by a feeder thread while the caller goes on.
 
-    At most ``limit`` blocks are in the pool at a time, so that the caller's own step keeps a
-    core; results wait in :attr:`done` until an :func:`encode` call needs them.
+    At most :attr:`limit` blocks are in the pool at a time, so that the caller's own step keeps
+    a core; results wait in :attr:`done` until an :func:`encode` call needs them, which raises
+    the limit to ``workers`` while it waits (the caller's core is free then).
     """
 
     def __init__(self, pool: Any, location: str, precision: str, batch_size: int,
-                 blocks: list[list[tuple[str, str]]], limit: int) -> None:
+                 blocks: list[list[tuple[str, str]]], limit: int, workers: int) -> None:
         self.location, self.precision = location, precision
+        self.limit, self.workers = max(1, limit), workers
         self.keys = {k for block in blocks for k, _ in block}
         self.done: list[tuple[list[str], np.ndarray]] = []
         self.cpu_seconds = 0.0
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(
-            target=self._feed, args=(pool, batch_size, blocks, max(1, limit)),
+            target=self._feed, args=(pool, batch_size, blocks),
             name="cxinsight-embedding-prefetch", daemon=True)
         self.thread.start()
 
-    def _feed(self, pool: Any, batch_size: int, blocks: list[list[tuple[str, str]]],
-              limit: int) -> None:
+    def _feed(self, pool: Any, batch_size: int, blocks: list[list[tuple[str, str]]]) -> None:
         from collections import deque
 
         flying: deque = deque()
@@ -682,7 +683,7 @@ class _Background:
                     return
                 flying.append((block, pool.submit(_worker_encode, [t for _, t in block],
                                                   batch_size, self.precision)))
-                while len(flying) >= limit:
+                while len(flying) >= self.limit:
                     self._take(*flying.popleft())
             while flying:
                 self._take(*flying.popleft())
@@ -750,7 +751,8 @@ def prefetch(texts: Sequence[str], model: str | os.PathLike | None = None, *,
         return 0
     pool, _ = _WORKERS.get(spec.location, n_workers)
     _WORKERS.background.append(
-        _Background(pool, spec.location, chosen, batch_size, blocks, limit=n_workers - 1))
+        _Background(pool, spec.location, chosen, batch_size, blocks, limit=n_workers - 1,
+                    workers=n_workers))
     return len(todo)
 
 
@@ -763,6 +765,7 @@ def _collect(location: str, precision: str, wanted: set[str], found: dict[str, n
     for job in list(_WORKERS.background):
         if job.location != location or job.precision != precision or not (job.keys & wanted):
             continue
+        job.limit = job.workers  # the caller waits: every worker may compute now
         job.thread.join()
         _WORKERS.background.remove(job)
         _WORKERS.cpu_seconds += job.cpu_seconds

@@ -243,3 +243,19 @@ def test_a_failing_workbook_process_raises_its_error(tmp_path):
     job = X._WorkbookJob({}, [], tmp_path)  # a folder, not a file: the writer fails
     with pytest.raises(OSError):
         job.wait()
+
+
+def test_dask_workers_memory_trimming_is_relaxed_once(monkeypatch):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_, which doubled the CPU of embedding on a worker;
+    tasks relax it once per worker process (glibc only), and never without the variable."""
+    from cxinsight import distributed as D
+
+    monkeypatch.setattr(D, "_MALLOC_RELAXED", False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert D._relax_malloc() is False and D._MALLOC_RELAXED is False
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    import platform
+
+    first = D._relax_malloc()
+    assert first is (platform.libc_ver()[0] == "glibc")
+    assert D._relax_malloc() is False  # once per process
