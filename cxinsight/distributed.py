@@ -375,6 +375,7 @@ class DaskEngine:
         self._client: Any = None
         self._own = False
         self.info: dict[str, Any] = {"engine": "dask", "steps_on_workers": [], "cpu_s": {}}
+        self._turns: dict[str, Any] | None = None  # the stages' turns sent early to the workers
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -394,7 +395,29 @@ class DaskEngine:
 
     def start_early(self, corpus: Corpus | None, upcoming: Mapping[str, Mapping[str, Any]],
                     ctx: Context) -> None:
-        """Nothing: the cluster's workers are busy with the partitioned steps themselves."""
+        """Send the stages step's whole turns to the workers once the segments are embedded.
+
+        The stages step runs on the driver; the whole participant turns it embeds are computed
+        by the workers while the driver finds themes, and stored in the driver's cache before
+        the stages step starts (:meth:`execute`), so its own ``encode`` finds them there.
+        """
+        if corpus is None or self._turns is not None or "stages" not in upcoming \
+                or "embed" in upcoming or corpus.embeddings is None:
+            return
+        from cxinsight.embeddings import corpus_model
+        from cxinsight.journey.stages import turn_texts
+        from cxinsight.step_table import _kwargs, step
+
+        self._turns = {}
+        try:
+            kwargs = _kwargs(step("stages"), corpus, upcoming["stages"], ctx)
+            texts = turn_texts(corpus, **kwargs)
+            model = kwargs.get("model")
+            if texts:
+                self._turns = self._submit_encoding(
+                    texts, model if model is not None else corpus_model(corpus))
+        except Exception:  # noqa: BLE001 - an optimisation only: the stages step embeds them itself
+            self._turns = {}
 
     def close(self) -> None:
         """Close the client and the local cluster, when this engine started them."""
@@ -421,6 +444,11 @@ class DaskEngine:
         """
         t = _cpu_seconds()
         try:
+            if s.name == "stages" and self._turns:
+                self._collect_encoding(self._turns)  # the whole turns, into the driver's cache
+                if self._turns["futures"]:
+                    self.info["steps_on_workers"].append("stages (whole turns embedded)")
+            self._turns = None
             if isinstance(first, Corpus) and s.name in PARTITIONED_STEPS and len(first.turns) and (
                 first.segments is None or len(first.segments)):
                 return self._per_interview(s, first, opts, ctx), None
@@ -502,28 +530,19 @@ class DaskEngine:
         sentence = gathered["sentence"].to_numpy(dtype=np.int64)
         return np.lexsort((sentence, pos))
 
-    def _embed(self, corpus: Corpus, opts: Mapping[str, Any]) -> Corpus:
-        from cxinsight.embeddings import (
-            cpu_capability,
-            model_cache,
-            resolve_model,
-            resolve_precision,
-            text_key,
-            with_embeddings,
-        )
+    def _submit_encoding(self, texts: Sequence[str], model: Any, batch_size: int = 64,
+                         cache: bool = True, precision: str = "auto") -> dict[str, Any]:
+        """Send the distinct ``texts`` not in the driver's cache to the workers, in blocks.
 
-        unknown = sorted(set(opts) - {"model", "batch_size", "cache", "show_progress",
-                                      "precision", "workers"})
-        if unknown:  # pragma: no cover - check_options refuses them first
-            raise OptionError(f"embed options {unknown} are not known to the Dask engine.")
-        model = opts.get("model")
-        batch_size = int(opts.get("batch_size", 64))
-        cache = bool(opts.get("cache", True))
+        Returns the pending job for :meth:`_collect_encoding` (the precision is chosen here,
+        for these texts, as :func:`cxinsight.embeddings.encode` would choose it).
+        """
+        from cxinsight.embeddings import model_cache, resolve_model, resolve_precision, text_key
+
         spec = resolve_model(model)
-        texts = corpus.segments["text"].astype(str).tolist()
-        keys = [text_key(t) for t in texts]
-        distinct = dict(zip(keys, texts))
-        chosen = resolve_precision(opts.get("precision", "auto"), len(distinct))
+        keys = [text_key(str(t)) for t in texts]
+        distinct = dict(zip(keys, (str(t) for t in texts)))
+        chosen = resolve_precision(precision, len(distinct))
         store = model_cache(spec, chosen) if cache else None
         found = store.get(list(distinct)) if store is not None else {}
         todo = sorted((k, t) for k, t in distinct.items() if k not in found)
@@ -531,7 +550,14 @@ class DaskEngine:
         # workers do not keep a cache of their own: the driver stores what they return
         futures = [self.client.submit(_encode_task, [t for _, t in b], model, batch_size,
                                       chosen, False, pure=False) for b in blocks]
-        for block, future in zip(blocks, futures):
+        return {"spec": spec, "keys": keys, "precision": chosen, "store": store, "found": found,
+                "todo": todo, "blocks": blocks, "futures": futures}
+
+    @staticmethod
+    def _collect_encoding(job: dict[str, Any]) -> dict[str, np.ndarray]:
+        """Wait for a job of :meth:`_submit_encoding`; store and return every text's vector."""
+        spec, store, found = job["spec"], job["store"], job["found"]
+        for block, future in zip(job["blocks"], job["futures"]):
             vectors, identity, notes = future.result()
             _reissue(notes)
             if identity != spec.identity:
@@ -544,15 +570,32 @@ class DaskEngine:
                 store.put(block_keys, vectors)
             found.update(zip(block_keys, vectors))
             future.release()
+        return found
+
+    def _embed(self, corpus: Corpus, opts: Mapping[str, Any]) -> Corpus:
+        from cxinsight.embeddings import cpu_capability, with_embeddings
+
+        unknown = sorted(set(opts) - {"model", "batch_size", "cache", "show_progress",
+                                      "precision", "workers"})
+        if unknown:  # pragma: no cover - check_options refuses them first
+            raise OptionError(f"embed options {unknown} are not known to the Dask engine.")
+        model = opts.get("model")
+        batch_size = int(opts.get("batch_size", 64))
+        texts = corpus.segments["text"].astype(str).tolist()
+        job = self._submit_encoding(texts, model, batch_size, bool(opts.get("cache", True)),
+                                    opts.get("precision", "auto"))
+        found = self._collect_encoding(job)
+        keys = job["keys"]
         if texts:
             vectors = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
         else:
             vectors = np.zeros((0, 0), dtype=np.float32)
-        missed = {k for k, _ in todo}
-        stats = {"model": spec.identity, "origin": spec.origin, "dim": int(vectors.shape[1]),
-                 "precision": chosen, "threads": 1, "workers": self.n_workers(),
-                 "cpu": cpu_capability(), "cache_hits": sum(1 for k in keys if k not in missed),
-                 "cache_misses": len(todo), "engine": "dask"}
+        missed = {k for k, _ in job["todo"]}
+        stats = {"model": job["spec"].identity, "origin": job["spec"].origin,
+                 "dim": int(vectors.shape[1]), "precision": job["precision"], "threads": 1,
+                 "workers": self.n_workers(), "cpu": cpu_capability(),
+                 "cache_hits": sum(1 for k in keys if k not in missed),
+                 "cache_misses": len(job["todo"]), "engine": "dask"}
         self.info["steps_on_workers"].append("embed")
         return with_embeddings(corpus, vectors, stats, model, batch_size)
 

@@ -126,11 +126,19 @@ def test_segments_come_back_in_turn_order_when_interviews_interleave(client):
     assert engine.info["partitions"] == 3
 
 
-def test_dask_run_equals_single_process_run(client, small_study):
-    local = cx.analyse(small_study, seed=3)
+def test_dask_run_equals_single_process_run(client, small_study, tmp_path, monkeypatch):
+    from cxinsight.embeddings import EmbeddingCache
+
+    # both cold, each with its own cache: the Dask run embeds segments and the stages' whole
+    # turns on its workers, the local run everything in this process
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "dask"))
+    EmbeddingCache.clear_memory()
     dask = cx.analyse(small_study, seed=3, engine="dask", scheduler=client)
+    monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "local"))
+    EmbeddingCache.clear_memory()
+    local = cx.analyse(small_study, seed=3)
     info = dask.meta["pipeline"]["engine"]
-    assert info["steps_on_workers"] == ["segment", "embed"]
+    assert info["steps_on_workers"] == ["segment", "embed", "stages (whole turns embedded)"]
     assert info["partitions"] == 2 and info["workers"] == 2
     # same segments, pseudonyms, emotions, themes and stages, row by row
     pd.testing.assert_frame_equal(local.segments, dask.segments)

@@ -662,16 +662,25 @@ def prefetch_turns(corpus: Corpus, journey: Any = None, *, use_similarity: bool 
     """
     from cxinsight.embeddings import corpus_model, prefetch
 
+    joined = turn_texts(corpus, use_similarity=use_similarity, settings=settings)
+    if not joined:
+        return 0
+    return prefetch(joined, model if model is not None else corpus_model(corpus))
+
+
+def turn_texts(corpus: Corpus, journey: Any = None, *, use_similarity: bool = True,
+               settings: StageSettings | Mapping[str, Any] | None = None, **_: Any) -> list[str]:
+    """The whole participant turns :func:`assign_stages` embeds with these options (one text
+    per turn, its usable segments joined), or ``[]`` when it embeds none."""
     cfg = (settings if isinstance(settings, StageSettings)
            else StageSettings(**dict(settings or {})))
     seg = corpus.segments
-    if not use_similarity or not cfg.turn_weight or corpus.embeddings is None \
+    if not use_similarity or not cfg.turn_weight or corpus.embeddings is None or seg is None \
             or not {"interview_id", "turn", "role", "text"} <= set(seg.columns):
-        return 0
+        return []
     texts = seg["text"].fillna("").astype(str).tolist()
     answers = _usable_rows(seg, texts) & (seg["role"].astype(str).to_numpy() != "interviewer")
-    _, joined = _turn_texts(seg, texts, answers)
-    return prefetch(joined, model if model is not None else corpus_model(corpus))
+    return _turn_texts(seg, texts, answers)[1]
 
 
 def _whole_turn_scores(corpus: Corpus, seg: pd.DataFrame, texts: list[str], rows: np.ndarray,
