@@ -444,11 +444,12 @@ class DaskEngine:
         """
         t = _cpu_seconds()
         try:
-            if s.name == "stages" and self._turns:
-                self._collect_encoding(self._turns)  # the whole turns, into the driver's cache
-                if self._turns["futures"]:
-                    self.info["steps_on_workers"].append("stages (whole turns embedded)")
-            self._turns = None
+            if s.name == "stages":
+                if self._turns:  # the whole turns sent early, into the driver's cache
+                    self._collect_encoding(self._turns)
+                    if self._turns["futures"]:
+                        self.info["steps_on_workers"].append("stages (whole turns embedded)")
+                self._turns = {}  # collected (or never sent): not sent again in this run
             if isinstance(first, Corpus) and s.name in PARTITIONED_STEPS and len(first.turns) and (
                 first.segments is None or len(first.segments)):
                 return self._per_interview(s, first, opts, ctx), None

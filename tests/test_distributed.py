@@ -133,7 +133,16 @@ def test_dask_run_equals_single_process_run(client, small_study, tmp_path, monke
     # turns on its workers, the local run everything in this process
     monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "dask"))
     EmbeddingCache.clear_memory()
+    sent = []
+    submit = D.DaskEngine._submit_encoding
+
+    def counted(self, texts, *args, **kwargs):
+        sent.append(len(texts))
+        return submit(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(D.DaskEngine, "_submit_encoding", counted)
     dask = cx.analyse(small_study, seed=3, engine="dask", scheduler=client)
+    assert len(sent) == 2  # the segments, then the stages' turns: each sent once
     monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "local"))
     EmbeddingCache.clear_memory()
     local = cx.analyse(small_study, seed=3)
