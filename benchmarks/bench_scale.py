@@ -107,15 +107,14 @@ def write_survey(path: Path, n_answers: int, seed: int = 0) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------------- one size
-def _peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024
-
-
 def _own_peak_mb() -> float:
-    """Highest resident memory of the calling process (run on each Dask worker)."""
+    """Highest resident memory of the calling process (also run on each Dask worker)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _peak_mb() -> float:
+    """Highest resident memory of this process or of any child that has ended."""
+    return max(_own_peak_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
 def _analyse_timed(csv_path: Path, engine: str, workers: int):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
@@ -45,25 +44,23 @@ class PhraseAnalyzer:
     ngram_range : tuple of int, default (1, 2)
     stop_words : iterable of str, optional
         Defaults to :data:`STOP_WORDS`.
-    stream : bool, default False
-        Return an iterator instead of a list. BERTopic counts words on one joined document per
-        theme; on a large study a theme's list of words and n-grams held millions of strings
-        at once (hundreds of MB), while scikit-learn's counting needs them one at a time.
     """
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 2), stop_words=None,
-                 stream: bool = False) -> None:
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), stop_words=None) -> None:
         self.ngram_range = tuple(ngram_range)
         self.stop_words = frozenset(STOP_WORDS if stop_words is None else stop_words)
-        self.stream = bool(stream)
 
-    def __call__(self, text: str) -> list[str] | Iterator[str]:
-        phrases = self._phrases(text)
-        return phrases if self.stream else list(phrases)
-
-    def _phrases(self, text: str) -> Iterator[str]:
+    def __call__(self, text: str) -> list[str]:
         lo, hi = self.ngram_range
+        out: list[str] = []
         run: list[str] = []
+
+        def flush() -> None:
+            for n in range(lo, hi + 1):
+                for i in range(len(run) - n + 1):
+                    out.append(" ".join(run[i : i + n]))
+            run.clear()
+
         text = PLACEHOLDER.sub(" , ", str(text))  # never a keyword, never joins its neighbours
         for match in _TOKEN.finditer(text.lower().replace("\u2019", "'")):
             tok = match.group(0)
@@ -74,16 +71,9 @@ class PhraseAnalyzer:
                     and word not in self.stop_words:
                 run.append(word)
             else:
-                yield from self._ngrams(run, lo, hi)
-                run = []
-        yield from self._ngrams(run, lo, hi)
-
-    @staticmethod
-    def _ngrams(run: list[str], lo: int, hi: int) -> Iterator[str]:
-        """The n-grams of one run of content words, shortest first, in text order."""
-        for n in range(lo, hi + 1):
-            for i in range(len(run) - n + 1):
-                yield " ".join(run[i : i + n])
+                flush()
+        flush()
+        return out
 
     def __repr__(self) -> str:
         return f"PhraseAnalyzer(ngram_range={self.ngram_range})"
@@ -105,7 +95,7 @@ def default_vectorizer(ngram_range: tuple[int, int] = (1, 2)) -> CountVectorizer
     -------
     sklearn.feature_extraction.text.CountVectorizer
     """
-    return CountVectorizer(analyzer=PhraseAnalyzer(ngram_range, stream=True), min_df=1)
+    return CountVectorizer(analyzer=PhraseAnalyzer(ngram_range), min_df=1)
 
 
 #: Placeholders written by pseudonymisation and transcription tools: ``[PERSON_3]``,
