@@ -271,9 +271,14 @@ class LocalEngine:
     def execute(self, s: Step, first: Any, opts: Mapping[str, Any], ctx: Context
                 ) -> tuple[Corpus, Any]:
         """Run step ``s`` on ``first`` in this process."""
+        from cxinsight.anonymisation._parallel import detection_workers
+        from cxinsight.embeddings import held_submit
+
         t = _cpu_seconds()
         try:
-            return execute(s, first, opts, ctx)
+            # the encoding workers, started for the next step, detect personal data meanwhile
+            with detection_workers(held_submit() if s.name == "anonymise" else None):
+                return execute(s, first, opts, ctx)
         finally:
             self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
             self.info["peak_mb"][s.name] = _peak_mb()
@@ -282,8 +287,9 @@ class LocalEngine:
                     ctx: Context) -> None:
         """Start work of later steps in the background; called before each step.
 
-        Once the corpus is segmented and ``embed`` is still to run, the encoding workers start
-        (they load the model while anonymisation runs); once it has embeddings and ``stages``
+        Once the corpus is read and ``embed`` is still to run, the encoding workers start
+        (they load the model while the study is segmented, then detect personal data for the
+        anonymisation step); once it has embeddings and ``stages``
         is still to run, the whole turns that the stages step embeds are sent to them
         (computed while themes are found). ``upcoming`` maps the steps still to run to their
         options. Results are the same as without; a failure here is left to the step itself.
@@ -293,10 +299,11 @@ class LocalEngine:
         if corpus is None:
             return
         try:
-            if "embed" in upcoming and not self._started.get("workers") \
-                    and corpus.segments is not None and len(corpus.segments):
+            # segments once known, else turns (a study has at least as many segments as turns)
+            rows = corpus.segments if corpus.segments is not None else corpus.turns
+            if "embed" in upcoming and not self._started.get("workers") and rows is not None and len(rows):
                 self._started["workers"] = embeddings.start_workers(
-                    len(corpus.segments), upcoming["embed"].get("model"))
+                    len(rows), upcoming["embed"].get("model"))
             if "stages" in upcoming and "embed" not in upcoming \
                     and not self._started.get("turns") and corpus.embeddings is not None:
                 from cxinsight.journey.stages import prefetch_turns

@@ -202,6 +202,10 @@ class EmbeddingCache:
     #: folder -> {"index": key -> (chunk name, row), "chunks": set, "vectors": chunk -> array}
     _state: dict[str, dict[str, Any]] = {}
     _lock = threading.RLock()
+    #: Bytes of vectors kept in memory per cache folder, most recently used chunks first; the
+    #: others are read from disk (and verified) again when asked for. A large study's vectors
+    #: are held by its corpus already; a second copy here made the run's peak memory.
+    MEMORY_BYTES = 64 * 2**20
     #: Seconds after which a ``.tmp-*`` file of a process that is gone is removed.
     STALE_TMP_S = 60.0
 
@@ -277,8 +281,9 @@ class EmbeddingCache:
         return state
 
     def _vectors(self, state: dict[str, Any], chunk: str) -> np.ndarray | None:
-        vectors = state["vectors"].get(chunk)
+        vectors = state["vectors"].pop(chunk, None)
         if vectors is not None:
+            state["vectors"][chunk] = vectors  # most recently used last
             return vectors
         try:
             with np.load(self.folder / chunk, allow_pickle=False) as data:
@@ -292,8 +297,20 @@ class EmbeddingCache:
         if problem:
             self._quarantine(state, chunk, problem)
             return None
-        state["vectors"][chunk] = vectors
+        self._remember(state, chunk, vectors)
         return vectors
+
+    def _remember(self, state: dict[str, Any], chunk: str, vectors: np.ndarray) -> None:
+        """Keep ``vectors`` in memory, forgetting the least recently used chunks beyond
+        :attr:`MEMORY_BYTES` (the newest chunk is always kept)."""
+        kept = state["vectors"]
+        kept.pop(chunk, None)
+        kept[chunk] = vectors
+        total = sum(v.nbytes for v in kept.values())
+        for old in list(kept):
+            if total <= self.MEMORY_BYTES or old == chunk:
+                break
+            total -= kept.pop(old).nbytes
 
     def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Return the cached vectors among ``keys`` (verified; damaged chunks are skipped)."""
@@ -356,7 +373,7 @@ class EmbeddingCache:
             return
         with self._lock:
             state = self._folder_state()
-            state["vectors"][final.name] = vectors
+            self._remember(state, final.name, vectors)
             for row, key in enumerate(keys):
                 state["index"][key] = (final.name, row)
             state["chunks"].add(final.name)
@@ -800,6 +817,51 @@ def hold_workers() -> None:
 def release_workers() -> None:
     """Undo one :func:`hold_workers`; the last release shuts the worker processes down."""
     _WORKERS.release()
+
+
+def _worker_run(fn: Any, *args: Any) -> tuple[Any, float]:
+    """Run another step's function on an encoding worker; return its result and CPU seconds
+    (kept out of the worker's next encoding report)."""
+    global _WORKER_REPORTED
+    before = time.process_time()
+    out = fn(*args)
+    used = time.process_time() - before
+    _WORKER_REPORTED += used
+    return out, used
+
+
+def held_submit() -> Any:
+    """``submit(fn, *args) -> Future`` on the held encoding pool if it is started, else ``None``.
+
+    Other steps run their own picklable functions on the pool while it waits for texts (the
+    run's anonymisation detects personal data on it). Their CPU time is added to
+    :func:`worker_cpu_seconds` when each task ends, so that it is counted in the step that
+    submitted it, not in the next embedding.
+    """
+    from concurrent.futures import Future
+
+    with _WORKERS.lock:
+        pool = _WORKERS.pool if _WORKERS.holders else None
+    if pool is None:
+        return None
+
+    def submit(fn: Any, *args: Any) -> Future:
+        outer: Future = Future()
+
+        def finished(inner: Future) -> None:
+            try:
+                out, used = inner.result()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's future
+                outer.set_exception(exc)
+                return
+            with _WORKERS.lock:
+                _WORKERS.cpu_seconds += used
+            outer.set_result(out)
+
+        pool.submit(_worker_run, fn, *args).add_done_callback(finished)
+        return outer
+
+    return submit
 
 
 def worker_cpu_seconds() -> float:

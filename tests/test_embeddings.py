@@ -528,9 +528,21 @@ def test_pool_started_early_is_the_one_encode_uses(monkeypatch, tmp_path):
         E.encode(texts, cache=False)
         assert E._WORKERS.pool is pool and set(pool._processes) == pids
         assert E.prefetch([f"a fresh sentence {i}" for i in range(30)]) == 30
+        # another step's function on the same workers; its CPU is counted when it ends
+        import math
+
+        submit = E.held_submit()
+        before = E.worker_cpu_seconds()
+        assert submit(pow, 3, 4).result() == 81
+        assert submit(math.factorial, 60_000).result() == math.factorial(60_000)
+        assert E.worker_cpu_seconds() > before
+        with pytest.raises(ValueError):
+            submit(int, "not a number").result()
+        assert set(pool._processes) == pids
     finally:
         E.release_workers()
     assert E._WORKERS.pool is None and not E._WORKERS.background
+    assert E.held_submit() is None  # no held pool: nothing to lend
 
 
 def test_short_texts_are_computed_in_float32_under_bfloat16(monkeypatch):
@@ -548,3 +560,27 @@ def test_short_texts_are_computed_in_float32_under_bfloat16(monkeypatch):
     np.testing.assert_array_equal(b16[:3], f32[:3])
     assert not np.array_equal(b16[3], f32[3])  # longer texts stay in bfloat16
     assert float(b16[3] @ f32[3]) > 0.9999
+
+
+def test_cache_keeps_only_recent_chunks_in_memory(tmp_path, monkeypatch):
+    """Vectors beyond the memory bound are forgotten in memory and read back, verified, from disk."""
+    rng = np.random.default_rng(0)
+    store = E.EmbeddingCache("bound-test", root=tmp_path)
+    monkeypatch.setattr(E.EmbeddingCache, "MEMORY_BYTES", 3 * 10 * 8 * 4)  # three chunks of 10 x 8
+    chunks = []
+    for c in range(5):
+        keys = [E.text_key(f"text {c}-{i}") for i in range(10)]
+        vecs = rng.standard_normal((10, 8)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        store.put(keys, vecs)
+        chunks.append((keys, vecs))
+    state = store._folder_state()
+    assert len(state["vectors"]) == 3  # the two oldest chunks were forgotten in memory
+    assert sum(v.nbytes for v in state["vectors"].values()) <= E.EmbeddingCache.MEMORY_BYTES
+    for keys, vecs in chunks:  # every vector is still found, the same
+        got = store.get(keys)
+        np.testing.assert_array_equal(np.stack([got[k] for k in keys]), vecs)
+    # the chunk read last is kept, the least recently used ones are not
+    last = next(name for name, arr in state["vectors"].items() if np.array_equal(arr, chunks[-1][1]))
+    assert list(state["vectors"])[-1] == last
+    assert len(state["vectors"]) == 3

@@ -301,15 +301,31 @@ def test_large_run_starts_encoding_early_with_the_same_result(monkeypatch, tmp_p
         E.EmbeddingCache.clear_memory()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return cx.analyse(Corpus(demo_turns(12)), anonymise=False)
+            return cx.analyse(Corpus(demo_turns(12)), return_key=True)
 
-    early = run("a")
+    # the anonymisation's per-turn detection goes to the same workers (blocks of 5 turns)
+    from cxinsight.anonymisation import _parallel
+
+    monkeypatch.setattr(_parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(_parallel, "BLOCK_TURNS", 5)
+    lent = []
+    real_detect = _parallel.detect_turns
+
+    def detect(*args):
+        lent.append(_parallel._SUBMIT.get() is not None)
+        return real_detect(*args)
+
+    monkeypatch.setattr(_parallel, "detect_turns", detect)
+    early, early_key = run("a")
+    assert lent == [True]  # the pool was started before segmentation and lent to detection
     assert calls["start_workers"][0] is True  # started before the embedding step
     assert len(calls["prefetch"]) == 1 and calls["prefetch"][0] > 0  # whole turns sent early
     assert E._WORKERS.pool is None and not E._WORKERS.background  # all shut down after the run
     monkeypatch.setattr(LocalEngine, "start_early", lambda self, *a, **k: None)
-    plain = run("b")
-    assert len(calls["prefetch"]) == 1
+    plain, plain_key = run("b")
+    assert len(calls["prefetch"]) == 1 and lent == [True, False]
+    pd.testing.assert_frame_equal(early.turns, plain.turns)
+    pd.testing.assert_frame_equal(early_key.table(), plain_key.table())
     cols = ["text", "theme", "stage", "stage_confidence", "valence"]
     pd.testing.assert_frame_equal(early.segments[cols], plain.segments[cols])
     np.testing.assert_array_equal(early.embeddings, plain.embeddings)

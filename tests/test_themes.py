@@ -455,3 +455,45 @@ def test_umap_compiled_code_is_kept_between_processes():
                  for obj in vars(mod).values() if isinstance(obj, Dispatcher)]
     assert len(functions) > 100
     assert not [f for f in functions if isinstance(f._cache, NullCache)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 40), st.integers(1, 7), st.sampled_from([8, 384]),
+       st.floats(0.0, 1.0), st.integers(0, 2**31 - 1))
+def test_blended_rows_taken_on_demand_equal_the_whole_blend(n, n_contexts, block, dim, share, seed):
+    """UMAP's sample and the rest, taken from BlendedRows, are the rows of with_context (bits)."""
+    from cxinsight.themes import _cluster
+
+    rng = np.random.default_rng(seed)
+    emb = rng.normal(size=(n, dim)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    contexts = [f"i{c % 5}\x1f{c}" for c in rng.integers(0, n_contexts, size=n)]
+    wanted = rng.permutation(n)[: max(1, int(share * n))]  # any subset, in any order
+    old = _cluster.CONTEXT_BLOCK
+    _cluster.CONTEXT_BLOCK = block
+    try:
+        whole = _cluster.with_context(emb, contexts, 0.3)
+        source = _cluster.BlendedRows(emb, contexts, 0.3)
+        np.testing.assert_array_equal(source.rows_at(wanted), whole[wanted])
+        np.testing.assert_array_equal(_cluster.rows_of(source, None), whole)
+    finally:
+        _cluster.CONTEXT_BLOCK = old
+    plain = _cluster.BlendedRows(emb, None, 0.3)
+    np.testing.assert_array_equal(plain.rows_at(wanted), emb[wanted])
+
+
+def test_large_study_reduction_is_unchanged_by_blending_on_demand():
+    """reduce() on a BlendedRows source (fit sample + transform of the rest) gives the
+    coordinates it gives on the blended matrix."""
+    from cxinsight.themes import _cluster
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(6, 24))
+    emb = (centres[rng.integers(0, 6, 5200)] + 0.3 * rng.normal(size=(5200, 24))).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    contexts = [f"t{i // 2}" for i in range(len(emb))]
+    rows = np.flatnonzero(rng.random(len(emb)) > 0.05)
+    whole = _cluster.with_context(emb, contexts, 0.3)
+    a = _cluster.reduce(whole, 5, 15, 0, max_fit=4200, rows=rows)
+    b = _cluster.reduce(_cluster.BlendedRows(emb, contexts, 0.3), 5, 15, 0, max_fit=4200, rows=rows)
+    np.testing.assert_array_equal(a, b)

@@ -26,12 +26,18 @@ def fold(text: str) -> str:
     return t
 
 
+#: ASCII white space (as ``str.isspace`` sees it) -> a plain space
+_ASCII_SPACES = {c: " " for c in range(128) if chr(c).isspace() and c != 32}
+
+
 def _surface(text: str) -> str:
     """Lower-case ``text`` keeping its length: one character in, one character out.
 
     Apostrophes are unified and every white-space character becomes a plain space, so that a
     known name matches across a line break or a no-break space.
     """
+    if text.isascii():  # ASCII lower-casing keeps the length; no curly apostrophe to unify
+        return text.lower().translate(_ASCII_SPACES)
     out = []
     for ch in text:
         if ch == "’":

@@ -188,9 +188,8 @@ class _Study:
         self.ents = _Entities(cfg.common)
         turns = corpus.turns
         self.order = list(pd.unique(corpus.participants["interview_id"].astype(str))) if "interview_id" in corpus.participants else []
-        for iid in pd.unique(turns["interview_id"].astype(str)):
-            if iid not in self.order:
-                self.order.append(iid)
+        listed = set(self.order)
+        self.order += [iid for iid in pd.unique(turns["interview_id"].astype(str)) if iid not in listed]
         self.speaker_code: dict[tuple[str, str], str] = {}
         self.participant_code: dict[str, str] = {}
         self.name_columns: list[str] = []
@@ -406,12 +405,12 @@ class _Study:
                         and fold(texts[(iid, turn)][d.start:d.end]) in drop)]
 
     def detections(self, anon: Anonymiser) -> list[tuple[str, int, Detection]]:
-        out = []
-        texts = {}
-        for iid, turn, text in self._turn_rows():
-            texts[(iid, turn)] = text
-            for d in anon._detect(text, self.known, self.allow):
-                out.append((iid, turn, d))
+        from cxinsight.anonymisation._parallel import detect_turns
+
+        rows = list(self._turn_rows())
+        texts = {(iid, turn): text for iid, turn, text in rows}
+        found = detect_turns(anon, [text for _, _, text in rows], self.known, self.allow)
+        out = [(iid, turn, d) for (iid, turn, _), ds in zip(rows, found) for d in ds]
         out = self._study_filter(out, texts)
         if self.cfg.propagate and "PERSON" in self.cfg.labels:
             first_names = _names.word_list("first_names")

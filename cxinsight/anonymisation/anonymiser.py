@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -164,6 +165,9 @@ class Anonymiser(Estimator):
     @property
     def _cfg(self) -> _Config:
         """The validated settings for the current parameters (rebuilt when one changes)."""
+        fixed = self.__dict__.get("_cfg_fixed")
+        if fixed is not None:  # inside a study-wide pass (see _fixed_settings)
+            return fixed
         key = self._params_key()
         cached = self.__dict__.get("_cfg_cache")
         if cached is None or cached[0] != key:
@@ -174,6 +178,24 @@ class Anonymiser(Estimator):
             cfg.known_matcher = ents.matcher()
             self.__dict__["_cfg_cache"] = cached = (key, cfg)
         return cached[1]
+
+    @contextmanager
+    def _fixed_settings(self) -> Iterator[_Config]:
+        """Read the settings once for a pass over a whole study.
+
+        ``_cfg`` otherwise compares every parameter at each access (several per turn); no
+        parameter can change inside the pass.
+        """
+        previous = self.__dict__.get("_cfg_fixed")
+        self.__dict__["_cfg_fixed"] = cfg = previous or self._cfg
+        try:
+            yield cfg
+        finally:
+            self.__dict__["_cfg_fixed"] = previous
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the validated settings hold loaded pipelines and matchers: rebuilt where unpickled
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cfg_cache", "_cfg_fixed")}
 
     @property
     def _known_option(self) -> KnownMatcher | None:
@@ -327,8 +349,9 @@ class Anonymiser(Estimator):
         -----
         The table holds original personal data: do not share it.
         """
-        study = self._study(corpus)
-        return study.review_table(self)
+        with self._fixed_settings():
+            study = self._study(corpus)
+            return study.review_table(self)
 
     # ------------------------------------------------------------------ apply
     def apply(self, corpus: Corpus, detections: pd.DataFrame | None = None) -> tuple[Corpus, Key]:
@@ -348,9 +371,10 @@ class Anonymiser(Estimator):
             name columns removed and ``participant_code`` added, ``meta["anonymisation"]``
             summary) and the re-identification :class:`Key`, which is never part of the corpus.
         """
-        study = self._study(corpus)
-        table = study.review_table(self) if detections is None else study.check_table(self, detections)
-        return study.apply(self, table)
+        with self._fixed_settings():
+            study = self._study(corpus)
+            table = study.review_table(self) if detections is None else study.check_table(self, detections)
+            return study.apply(self, table)
 
 
 # ============================================================================ one-line forms

@@ -88,7 +88,8 @@ def reduce(embeddings: np.ndarray, n_components: int, n_neighbors: int,
 
     Parameters
     ----------
-    embeddings : ndarray (n, dim)
+    embeddings : ndarray (n, dim) or BlendedRows
+        The vectors, or a source that computes the rows asked for.
     n_components, n_neighbors : int
     random_state : int or None
     max_fit : int, optional
@@ -110,13 +111,12 @@ def reduce(embeddings: np.ndarray, n_components: int, n_neighbors: int,
         fit_rows = np.sort(rng.choice(n, int(max_fit), replace=False))
         rest = np.setdiff1d(np.arange(n), fit_rows)
         umap = make_umap(len(fit_rows), n_components, n_neighbors, random_state)
-        umap.fit(embeddings[fit_rows if rows is None else rows[fit_rows]])
+        umap.fit(rows_of(embeddings, fit_rows if rows is None else rows[fit_rows]))
         out = np.empty((n, umap.embedding_.shape[1]), dtype=np.float64)
         out[fit_rows] = umap.embedding_
-        out[rest] = umap.transform(embeddings[rest if rows is None else rows[rest]])
+        out[rest] = umap.transform(rows_of(embeddings, rest if rows is None else rows[rest]))
         return out
-    if rows is not None:
-        embeddings = embeddings[rows]
+    embeddings = rows_of(embeddings, rows)
     umap = make_umap(n, n_components, n_neighbors, random_state)
     if n < 4096:
         x = np.asarray(embeddings, dtype=np.float64)
@@ -392,6 +392,34 @@ def assign_outliers(
     return labels
 
 
+def _context_means(embeddings: np.ndarray, contexts: list[str], weight: float):
+    """Yield ``(rows, local, means)`` per block of contexts: the rows of the block's contexts,
+    each row's context within the block, and the L2-normalised float64 context means.
+
+    In blocks of contexts: the float64 means and intermediates of a whole large study took
+    over 1 GB. Each context's sum adds its rows in row order, as one ``np.add.at`` over all rows
+    does, and each row's arithmetic is the same, so the result is identical.
+    """
+    _, codes = np.unique(np.asarray(contexts, dtype=object).astype(str), return_inverse=True)
+    codes = codes.reshape(-1)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(0, codes.max() + 2))
+    for first in range(0, len(bounds) - 1, CONTEXT_BLOCK):
+        last = min(first + CONTEXT_BLOCK, len(bounds) - 1)
+        rows = order[bounds[first]:bounds[last]]
+        local = codes[rows] - first
+        means = np.zeros((last - first, embeddings.shape[1]), dtype=np.float64)
+        np.add.at(means, local, embeddings[rows])
+        means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+        yield rows, local, means
+
+
+def _blend(embeddings: np.ndarray, rows: np.ndarray, means: np.ndarray, weight: float) -> np.ndarray:
+    block = embeddings[rows] + weight * means
+    block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+    return block
+
+
 def with_context(embeddings: np.ndarray, contexts: list[str] | None, weight: float) -> np.ndarray:
     """Blend each segment's embedding with the mean of its context (turn), then re-normalise.
 
@@ -410,25 +438,56 @@ def with_context(embeddings: np.ndarray, contexts: list[str] | None, weight: flo
     """
     if contexts is None or weight <= 0:
         return embeddings
-    _, codes = np.unique(np.asarray(contexts, dtype=object).astype(str), return_inverse=True)
-    codes = codes.reshape(-1)
-    # in blocks of contexts: the float64 means and intermediates of a whole large study took
-    # over 1 GB. Each context's sum adds its rows in row order, as one np.add.at over all rows
-    # does, and each row's arithmetic is the same, so the result is identical.
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(0, codes.max() + 2))
     out = np.empty(embeddings.shape, dtype=np.float32)
-    for first in range(0, len(bounds) - 1, CONTEXT_BLOCK):
-        last = min(first + CONTEXT_BLOCK, len(bounds) - 1)
-        rows = order[bounds[first]:bounds[last]]
-        local = codes[rows] - first
-        means = np.zeros((last - first, embeddings.shape[1]), dtype=np.float64)
-        np.add.at(means, local, embeddings[rows])
-        means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
-        block = embeddings[rows] + weight * means[local]
-        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-        out[rows] = block
+    for rows, local, means in _context_means(embeddings, contexts, weight):
+        out[rows] = _blend(embeddings, rows, means[local], weight)
     return out
+
+
+class BlendedRows:
+    """The rows of :func:`with_context` computed when they are asked for.
+
+    A large study's UMAP takes its fitting sample and then the other rows; taking them from
+    this source instead of a blended copy of the whole matrix keeps one matrix of the study's
+    size out of memory while UMAP runs. :meth:`rows_at` gives exactly the rows of
+    ``with_context(embeddings, contexts, weight)`` (each row's arithmetic is the same).
+
+    Parameters
+    ----------
+    embeddings : ndarray (n, dim)
+        L2-normalised.
+    contexts : list of str or None
+    weight : float
+    """
+
+    def __init__(self, embeddings: np.ndarray, contexts: list[str] | None, weight: float) -> None:
+        self.embeddings, self.contexts, self.weight = embeddings, contexts, float(weight)
+        self.shape = embeddings.shape
+
+    def __len__(self) -> int:
+        return len(self.embeddings)
+
+    def rows_at(self, wanted: np.ndarray) -> np.ndarray:
+        """Blended rows ``wanted`` (distinct row numbers), in that order."""
+        wanted = np.asarray(wanted, dtype=np.int64)
+        if self.contexts is None or self.weight <= 0:
+            return self.embeddings[wanted]
+        where = np.full(len(self.embeddings), -1, dtype=np.int64)
+        where[wanted] = np.arange(len(wanted))
+        out = np.empty((len(wanted), self.embeddings.shape[1]), dtype=np.float32)
+        for rows, local, means in _context_means(self.embeddings, self.contexts, self.weight):
+            at = where[rows]
+            keep = at >= 0
+            if keep.any():
+                out[at[keep]] = _blend(self.embeddings, rows[keep], means[local[keep]], self.weight)
+        return out
+
+
+def rows_of(source: np.ndarray | BlendedRows, rows: np.ndarray | None) -> np.ndarray:
+    """``source[rows]`` (all rows when ``rows`` is None) of a matrix or a :class:`BlendedRows`."""
+    if isinstance(source, BlendedRows):
+        return source.rows_at(np.arange(len(source)) if rows is None else rows)
+    return source if rows is None else source[rows]
 
 
 def centroid_matrix(embeddings: np.ndarray, labels: np.ndarray, ids: list[int]) -> np.ndarray:

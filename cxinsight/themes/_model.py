@@ -483,9 +483,12 @@ class ThemeModel(Estimator):
                 "fixed set of themes, use ThemeModel(codebook={...}, codebook_only=True, "
                 "min_segments=1))."
             )
-        work = _cluster.with_context(emb, contexts, float(self.context_weight))
         labels = np.full(n, -1, dtype=int)
         book = read_codebook(self.codebook) if self.codebook is not None else None
+        # without a codebook, the clustering takes its blended rows when it needs them: a
+        # blended copy of the whole study is made only after UMAP's peak memory has passed
+        blended = _cluster.BlendedRows(emb, contexts, float(self.context_weight))
+        work = None if not book else _cluster.with_context(emb, contexts, float(self.context_weight))
         free = ~filler
         if book:
             sims = codebook_similarity(work, book, self.embedding_model)
@@ -498,8 +501,11 @@ class ThemeModel(Estimator):
         clustered_k = None
         if not self.codebook_only and free.sum() >= max(2 * min_size, 10):
             ctx_free = None if contexts is None else [c for c, f in zip(contexts, free) if f]
-            sub, clustered_k = self._cluster(work, min_size, ctx_free, rows=np.flatnonzero(free))
+            sub, clustered_k = self._cluster(work if work is not None else blended, min_size, ctx_free,
+                                             rows=np.flatnonzero(free))
             labels[free] = np.where(sub >= 0, sub + offset, -1)
+        if work is None:
+            work = _cluster.with_context(emb, contexts, float(self.context_weight))
         # outliers: drop far-away members, give close outliers the nearest theme
         if self.outlier_threshold is not None:
             labels = self._apply_outlier_threshold(labels, work, keep=set(range(offset)))
@@ -510,6 +516,9 @@ class ThemeModel(Estimator):
             labels = _cluster.enforce_min_size(work, labels, min_size, keep=set(range(offset)),
                                                threshold=self.outlier_threshold)
         labels[filler] = -1
+        # the blended copy is not used from here on: free it before the representations
+        # (BERTopic's step), which would otherwise raise a large study's peak memory
+        del work
         labels = self._renumber(labels, offset)
         source = {t: ("codebook" if t < offset else "cluster") for t in set(labels.tolist()) - {-1}}
         self.codebook_ = book
@@ -526,10 +535,11 @@ class ThemeModel(Estimator):
         self._describe()
         self.fit_seconds_ = time.perf_counter() - t0
 
-    def _cluster(self, emb: np.ndarray, min_size: int, contexts: list[str] | None = None,
+    def _cluster(self, emb: np.ndarray | _cluster.BlendedRows, min_size: int, contexts: list[str] | None = None,
                  rows: np.ndarray | None = None) -> tuple[np.ndarray, int | None]:
         """Cluster free (non-codebook) segments, ``emb[rows]`` (all rows when ``rows`` is
-        None); return their labels and the number of themes used.
+        None; ``emb`` a matrix or rows computed on demand); return their labels and the
+        number of themes used.
 
         The rows are taken from ``emb`` only where needed, so that a large study's UMAP
         sample and the rest are copied, not the whole matrix once more.
@@ -539,9 +549,9 @@ class ThemeModel(Estimator):
         custom = self.cluster_model if self.cluster_model is not None else self.hdbscan_model
         with quiet():
             if self.umap_model is not None:
-                points = copy.deepcopy(self.umap_model).fit_transform(emb[rows])
+                points = copy.deepcopy(self.umap_model).fit_transform(_cluster.rows_of(emb, rows))
             elif n < _cluster.UMAP_MIN_SEGMENTS:
-                points = emb[rows]  # UMAP's neighbour graph is unreliable on a handful of segments
+                points = _cluster.rows_of(emb, rows)  # UMAP's neighbour graph is unreliable on a handful of segments
             else:
                 points = _cluster.reduce(emb, self.n_components, self.n_neighbors, self.random_state,
                                          max_fit=self.reduction_sample, rows=rows)
@@ -553,7 +563,7 @@ class ThemeModel(Estimator):
             elif self.clustering == "hdbscan":
                 labels = _cluster.hdbscan_labels(points, min_size)
                 k = len(set(labels.tolist()) - {-1})
-                labels = _cluster.assign_outliers(labels, emb[rows], self.outlier_threshold)
+                labels = _cluster.assign_outliers(labels, _cluster.rows_of(emb, rows), self.outlier_threshold)
             else:
                 use_ctx = contexts if self.context_weight > 0 else None
                 k = self.n_themes or _cluster.estimate_n_themes(
