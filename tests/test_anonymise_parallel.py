@@ -12,9 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cxinsight as cx
-from cxinsight.anonymisation import Anonymiser
-from cxinsight.anonymisation import _known, _parallel
+from cxinsight.anonymisation import Anonymiser, _known, _parallel
 
 
 @pytest.fixture(scope="module")
