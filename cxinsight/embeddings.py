@@ -317,16 +317,17 @@ class EmbeddingCache:
         with self._lock:
             state = self._refresh()
             index = state["index"]
-            found: dict[str, np.ndarray] = {}
-            for key in keys:
-                if key in found:
-                    continue
+            # each chunk read once per call (a chunk forgotten in memory is read from disk)
+            by_chunk: dict[str, list[tuple[str, int]]] = {}
+            for key in dict.fromkeys(keys):
                 where = index.get(key)
-                if where is None:
-                    continue
-                vectors = self._vectors(state, where[0])
+                if where is not None:
+                    by_chunk.setdefault(where[0], []).append((key, where[1]))
+            found: dict[str, np.ndarray] = {}
+            for chunk, wanted in by_chunk.items():
+                vectors = self._vectors(state, chunk)
                 if vectors is not None:
-                    found[key] = vectors[where[1]]
+                    found.update((key, vectors[row]) for key, row in wanted)
             return found
 
     def __len__(self) -> int:

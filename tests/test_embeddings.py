@@ -580,6 +580,13 @@ def test_cache_keeps_only_recent_chunks_in_memory(tmp_path, monkeypatch):
     for keys, vecs in chunks:  # every vector is still found, the same
         got = store.get(keys)
         np.testing.assert_array_equal(np.stack([got[k] for k in keys]), vecs)
+    # one call asking for every chunk reads each chunk once, however the keys are ordered
+    reads = []
+    real_load = np.load
+    monkeypatch.setattr(E.np, "load", lambda *a, **k: reads.append(a[0]) or real_load(*a, **k))
+    mixed = [keys[i] for i in range(10) for keys, _ in chunks]  # alternating between chunks
+    got = store.get(mixed)
+    assert len(got) == 50 and len(reads) == len(set(reads)) <= 5
     # the chunk read last is kept, the least recently used ones are not
     last = next(name for name, arr in state["vectors"].items() if np.array_equal(arr, chunks[-1][1]))
     assert list(state["vectors"])[-1] == last
