@@ -497,3 +497,27 @@ def test_large_study_reduction_is_unchanged_by_blending_on_demand():
     a = _cluster.reduce(whole, 5, 15, 0, max_fit=4200, rows=rows)
     b = _cluster.reduce(_cluster.BlendedRows(emb, contexts, 0.3), 5, 15, 0, max_fit=4200, rows=rows)
     np.testing.assert_array_equal(a, b)
+
+
+def test_fitting_on_rows_of_the_corpus_matrix_equals_fitting_on_their_copy(embedded_sample):
+    """extract_themes hands the model its rows of the corpus matrix (copied after UMAP):
+    the fitted model is the one a copy gives, and a non-normalised matrix is still normalised."""
+    from cxinsight.themes import _cluster
+    from cxinsight.themes._model import themable_mask
+
+    seg = embedded_sample.segments
+    mask, _ = themable_mask(seg)
+    rows = np.flatnonzero(mask)
+    texts = seg["text"].astype(str).to_numpy()[rows].tolist()
+    contexts = (seg["interview_id"].astype(str) + "\x1f" + seg["turn"].astype(str)).to_numpy()[rows].tolist()
+    groups = seg["interview_id"].astype(str).to_numpy()[rows].tolist()
+    for base in (embedded_sample.embeddings, embedded_sample.embeddings * 2.0):
+        lazy = _cluster.RowsOf(base, rows)
+        assert len(lazy) == len(rows) and lazy.shape == (len(rows), base.shape[1])
+        a = cx.ThemeModel(random_state=0).fit(texts, embeddings=base[rows], groups=groups, contexts=contexts)
+        b = cx.ThemeModel(random_state=0).fit(texts, embeddings=lazy, groups=groups, contexts=contexts)
+        np.testing.assert_array_equal(a.labels_, b.labels_)
+        np.testing.assert_array_equal(a.embeddings_, b.embeddings_)
+        assert isinstance(b.embeddings_, np.ndarray)
+        pd.testing.assert_frame_equal(a.themes_, b.themes_)
+    np.testing.assert_allclose(np.linalg.norm(b.embeddings_, axis=1), 1.0, atol=1e-5)

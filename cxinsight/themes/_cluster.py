@@ -447,6 +447,36 @@ def with_context(embeddings: np.ndarray, contexts: list[str] | None, weight: flo
     return out
 
 
+class RowsOf:
+    """The rows ``rows`` of ``base``, taken when indexed instead of copied at once.
+
+    A corpus's themed segments are most of its rows; their vectors are copied into the fitted
+    model only after UMAP has run (``np.asarray`` gives the copy), so that a large study does
+    not hold the copy and UMAP's working memory at the same time.
+
+    Parameters
+    ----------
+    base : ndarray (n, dim)
+    rows : ndarray of int
+    """
+
+    def __init__(self, base: np.ndarray, rows: np.ndarray) -> None:
+        self.base, self.rows = base, np.asarray(rows, dtype=np.int64)
+        self.shape = (len(self.rows), base.shape[1])
+        self.dtype = base.dtype
+        self.ndim = 2
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        return self.base[self.rows[index]]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self.base[self.rows]
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
 class BlendedRows:
     """The rows of :func:`with_context` computed when they are asked for.
 

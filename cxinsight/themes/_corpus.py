@@ -6,11 +6,13 @@ import copy
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cxinsight.corpus import Corpus
 from cxinsight.embeddings import corpus_model
 from cxinsight.errors import CxInsightWarning, MissingStepError
+from cxinsight.themes import _cluster
 from cxinsight.themes._codebook import CodebookLike
 from cxinsight.themes._model import ThemeModel, themable_mask
 
@@ -69,12 +71,13 @@ def extract_themes(
     groups = rows["interview_id"].astype(str).tolist()
     ids = (rows["segment_id"].astype(str).tolist() if "segment_id" in rows
            else [str(i) for i in rows.index])
-    emb = corpus.embeddings[mask]
+    # the themed rows, copied by the model once UMAP has run (see _cluster.RowsOf)
+    emb = _cluster.RowsOf(corpus.embeddings, np.flatnonzero(mask))
     fitted = model is not None and hasattr(model, "labels_")
     if fitted and getattr(model, "segment_ids_", None) == ids:
         used, labels, how = model, model.labels_.copy(), "fitted model (same segments)"
     elif fitted:
-        used, labels, how = model, model.transform(texts, embeddings=emb), "fitted model (transform)"
+        used, labels, how = model, model.transform(texts, embeddings=np.asarray(emb)), "fitted model (transform)"
     else:
         used = copy.deepcopy(model) if model is not None else ThemeModel()
         if codebook is not None:

@@ -379,15 +379,19 @@ class ThemeModel(Estimator):
             from cxinsight.embeddings import encode
 
             embeddings = encode(texts, self.embedding_model, show_progress=None)
-        embeddings = np.asarray(embeddings, dtype=np.float32)
+        lazy = isinstance(embeddings, _cluster.RowsOf) and embeddings.dtype == np.float32
+        if not lazy:  # (a corpus's own rows are copied after UMAP: see _cluster.RowsOf)
+            embeddings = np.asarray(embeddings, dtype=np.float32)
         if embeddings.ndim != 2 or len(embeddings) != len(texts):
             raise ValueError(
                 f"embeddings must have one row per text ({len(texts)} texts, embeddings of "
                 f"shape {embeddings.shape})."
             )
-        norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
-        if np.any(np.abs(norms - 1.0) > 1e-3):  # leave normalised vectors bit-identical
-            embeddings = embeddings / np.maximum(norms, 1e-12)
+        # leave normalised vectors bit-identical (checked in blocks: no whole-matrix temporary)
+        if any(np.any(np.abs(np.linalg.norm(embeddings[i:i + 16_384], axis=1) - 1.0) > 1e-3)
+               for i in range(0, len(embeddings), 16_384)):
+            embeddings = np.asarray(embeddings)
+            embeddings = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
         if groups is None:
             groups = ids
         groups = [str(g) for g in groups]
@@ -486,7 +490,10 @@ class ThemeModel(Estimator):
         labels = np.full(n, -1, dtype=int)
         book = read_codebook(self.codebook) if self.codebook is not None else None
         # without a codebook, the clustering takes its blended rows when it needs them: a
-        # blended copy of the whole study is made only after UMAP's peak memory has passed
+        # blended copy of the whole study (and the copy of a corpus's rows, when ``emb`` is
+        # a RowsOf) is made only after UMAP's peak memory has passed
+        if book:
+            emb = np.asarray(emb)
         blended = _cluster.BlendedRows(emb, contexts, float(self.context_weight))
         work = None if not book else _cluster.with_context(emb, contexts, float(self.context_weight))
         free = ~filler
@@ -504,6 +511,7 @@ class ThemeModel(Estimator):
             sub, clustered_k = self._cluster(work if work is not None else blended, min_size, ctx_free,
                                              rows=np.flatnonzero(free))
             labels[free] = np.where(sub >= 0, sub + offset, -1)
+        emb = np.asarray(emb)
         if work is None:
             work = _cluster.with_context(emb, contexts, float(self.context_weight))
         # outliers: drop far-away members, give close outliers the nearest theme
