@@ -276,3 +276,24 @@ def test_dask_workers_memory_trimming_is_relaxed_once(monkeypatch):
     first = D._relax_malloc()
     assert first is (platform.libc_ver()[0] == "glibc")
     assert D._relax_malloc() is False  # once per process
+
+
+def test_heap_trim_returns_freed_memory_on_glibc():
+    """After a large array of small objects is freed, trimming lowers resident memory (glibc)."""
+    import platform
+
+    from cxinsight import _malloc
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's")
+
+    def rss_mb() -> float:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+    _malloc.trim()
+    blocks = [bytearray(64 * 1024) for _ in range(4_000)]  # 256 MB of heap (below the mmap threshold)
+    del blocks[::2]
+    before = rss_mb()
+    assert _malloc.trim() is True
+    assert rss_mb() < before - 50  # half the pages were free, scattered through the heap

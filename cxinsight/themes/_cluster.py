@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from cxinsight import _malloc
+
 #: Above this many segments k-means replaces Ward (Ward's O(n^2) time and memory; on Banking77's
 #: 10,003 queries k-means on the UMAP points matches Ward: NMI 0.825 vs 0.826, see docs).
 WARD_MAX_SEGMENTS = 5_000
@@ -114,6 +116,7 @@ def reduce(embeddings: np.ndarray, n_components: int, n_neighbors: int,
         umap.fit(rows_of(embeddings, fit_rows if rows is None else rows[fit_rows]))
         out = np.empty((n, umap.embedding_.shape[1]), dtype=np.float64)
         out[fit_rows] = umap.embedding_
+        _malloc.trim()  # the fit's freed graphs go back before transform allocates its own
         out[rest] = umap.transform(rows_of(embeddings, rest if rows is None else rows[rest]))
         return out
     embeddings = rows_of(embeddings, rows)
