@@ -7,7 +7,8 @@ and changes only *where* some of them run:
 step           where it runs
 =============  ==========================================================================
 segment        on the workers, one task per partition of whole interviews
-anonymise      on the driver: pseudonyms are linked across the whole study
+anonymise      detection turn by turn on the workers (from 5,000 turns, in blocks of
+               1,000); pseudonyms are linked and replaced on the driver, study-wide
 embed          on the workers: the study's *distinct* texts not in the driver's cache,
                in blocks; the precision (float32/bfloat16) is chosen once for the study
 emotions       on the driver: its matrix products round the last bit of a row differently
@@ -172,6 +173,12 @@ def _run_part(step: Step, part: Corpus, opts: Mapping[str, Any], ctx: Context
     return out.segments, out.meta, (out.provenance[-1] if out.provenance else None), notes
 
 
+def _worker_call(fn: Any, *args: Any) -> Any:
+    """Run ``fn(*args)`` on a Dask worker (another step's function, such as detection)."""
+    _relax_malloc()
+    return fn(*args)
+
+
 #: glibc's mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _MALLOC_RELAXED = False
@@ -276,11 +283,16 @@ class LocalEngine:
         from cxinsight.embeddings import held_submit
 
         t = _cpu_seconds()
+        lent = held_submit() if s.name == "anonymise" else None
         try:
             # the encoding workers, started for the next step, detect personal data meanwhile
-            with detection_workers(held_submit() if s.name == "anonymise" else None):
+            with detection_workers(lent):
                 return execute(s, first, opts, ctx)
         finally:
+            if lent is not None:  # the workers held the recogniser: this process need not
+                from cxinsight.anonymisation import ner
+
+                ner.release()
             _malloc.trim()  # the next step's peak starts from what is in use, not freed
             self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
             self.info["peak_mb"][s.name] = _peak_mb()
@@ -385,6 +397,7 @@ class DaskEngine:
         self._own = False
         self.info: dict[str, Any] = {"engine": "dask", "steps_on_workers": [], "cpu_s": {}}
         self._turns: dict[str, Any] | None = None  # the stages' turns sent early to the workers
+        self._detection_tasks = 0  # blocks of turns whose personal data the workers detected
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -464,9 +477,24 @@ class DaskEngine:
                 return self._per_interview(s, first, opts, ctx), None
             if isinstance(first, Corpus) and s.name == "embed" and first.segments is not None:
                 return self._embed(first, opts), None
+            if s.name == "anonymise":
+                from cxinsight.anonymisation._parallel import detection_workers
+
+                # per-turn detection on the workers; linking and replacement on the driver
+                sent = self._detection_tasks
+                with detection_workers(self._submit_on_workers):
+                    out = execute(s, first, opts, ctx)
+                if self._detection_tasks > sent:
+                    self.info["steps_on_workers"].append("anonymise (detection)")
+                return out
             return execute(s, first, opts, ctx)
         finally:
             self.info["cpu_s"][s.name] = round(_cpu_seconds() - t, 3)
+
+    def _submit_on_workers(self, fn: Any, *args: Any) -> Any:
+        """``submit(fn, *args)`` on the cluster (a task per call; the worker's malloc relaxed)."""
+        self._detection_tasks += 1
+        return self.client.submit(_worker_call, fn, *args, pure=False)
 
     def _parts(self, corpus: Corpus) -> list[list[str]]:
         n = self.partitions

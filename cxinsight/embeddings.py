@@ -685,11 +685,15 @@ class _Background:
     """
 
     def __init__(self, pool: Any, location: str, precision: str, batch_size: int,
-                 blocks: list[list[tuple[str, str]]], limit: int, workers: int) -> None:
+                 blocks: list[list[tuple[str, str]]], limit: int, workers: int,
+                 store: EmbeddingCache | None = None) -> None:
         self.location, self.precision = location, precision
         self.limit, self.workers = max(1, limit), workers
         self.keys = {k for block in blocks for k, _ in block}
-        self.done: list[tuple[list[str], np.ndarray]] = []
+        #: (keys, vectors); vectors ``None`` when they went to :attr:`store` on arrival (the
+        #: cache keeps a bounded part in memory: a large study's turns waited here otherwise)
+        self.done: list[tuple[list[str], np.ndarray | None]] = []
+        self.store = store
         self.cpu_seconds = 0.0
         self.error: BaseException | None = None
         self.stop = threading.Event()
@@ -718,7 +722,13 @@ class _Background:
     def _take(self, block: list[tuple[str, str]], future: Any) -> None:
         vecs, used = future.result()
         self.cpu_seconds += used
-        self.done.append(([k for k, _ in block], vecs))
+        keys = [k for k, _ in block]
+        if self.store is not None and self.store.writable:
+            self.store.put(keys, vecs)
+            if self.store.writable:
+                self.done.append((keys, None))
+                return
+        self.done.append((keys, vecs))
 
 
 _WORKERS = _Workers()
@@ -768,8 +778,10 @@ def prefetch(texts: Sequence[str], model: str | os.PathLike | None = None, *,
     n_workers = default_workers()
     if not _WORKERS.holders or n_workers < 2 or len(distinct) < PARALLEL_FROM:
         return 0
-    found = model_cache(spec, chosen).get(list(distinct))
+    store = model_cache(spec, chosen)
+    found = store.get(list(distinct))
     todo = sorted((k, t) for k, t in distinct.items() if k not in found)
+    del found
     blocks = [todo[i:i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
     n_workers = min(n_workers, len(blocks))
     if len(todo) < PARALLEL_FROM or n_workers < 2:
@@ -777,7 +789,7 @@ def prefetch(texts: Sequence[str], model: str | os.PathLike | None = None, *,
     pool, _ = _WORKERS.get(spec.location, n_workers)
     _WORKERS.background.append(
         _Background(pool, spec.location, chosen, batch_size, blocks, limit=n_workers - 1,
-                    workers=n_workers))
+                    workers=n_workers, store=store))
     return len(todo)
 
 
@@ -797,6 +809,11 @@ def _collect(location: str, precision: str, wanted: set[str], found: dict[str, n
         if job.error is not None:
             continue
         for keys, vecs in job.done:
+            if vecs is None:  # stored on arrival: read back (a key not found is computed again)
+                stored = job.store.get(keys)
+                found.update(stored)
+                got.update(k for k in stored if k in wanted)
+                continue
             if store is not None:
                 store.put(keys, vecs)
             found.update(zip(keys, vecs))
@@ -925,10 +942,12 @@ def encode(
     distinct = dict(zip(keys, texts))
     chosen = resolve_precision(precision, len(distinct))
     store = model_cache(spec, chosen) if cache else None
-    found = store.get(keys) if store is not None else {}
+    found: dict[str, np.ndarray] = {}
     prefetched: set[str] = set()
-    if _WORKERS.background:
-        prefetched = _collect(spec.location, chosen, set(distinct) - set(found), found, store)
+    if _WORKERS.background:  # first: a prefetch may have stored its vectors on arrival
+        prefetched = _collect(spec.location, chosen, set(distinct), found, store)
+    if store is not None:
+        found.update(store.get([k for k in distinct if k not in found]))
     todo = sorted((k, t) for k, t in distinct.items() if k not in found)
     n_workers = 1
     if todo:

@@ -151,3 +151,8 @@ def test_local_engine_lends_the_held_pool_to_anonymisation(monkeypatch, sample_c
         engine.close()
     assert seen["submit"] == fake.submit
     assert _parallel._SUBMIT.get() is None  # lent for the step only
+    from cxinsight.anonymisation import ner
+
+    # the workers hold the recogniser in a large run: this process lets its copy go
+    assert ner._load.cache_info().currsize == 0 and ner._ents.cache_info().currsize == 0
+    assert Anonymiser().detect("I spoke to Ffion Hale yesterday.")["label"].tolist() == ["PERSON"]

@@ -141,13 +141,19 @@ def test_dask_run_equals_single_process_run(client, small_study, tmp_path, monke
         return submit(self, texts, *args, **kwargs)
 
     monkeypatch.setattr(D.DaskEngine, "_submit_encoding", counted)
+    # the anonymisation's detection goes to the workers too (thresholds lowered for the test)
+    from cxinsight.anonymisation import _parallel
+
+    monkeypatch.setattr(_parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(_parallel, "BLOCK_TURNS", 9)
     dask = cx.analyse(small_study, seed=3, engine="dask", scheduler=client)
     assert len(sent) == 2  # the segments, then the stages' turns: each sent once
     monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "local"))
     EmbeddingCache.clear_memory()
     local = cx.analyse(small_study, seed=3)
     info = dask.meta["pipeline"]["engine"]
-    assert info["steps_on_workers"] == ["segment", "embed", "stages (whole turns embedded)"]
+    assert info["steps_on_workers"] == ["segment", "anonymise (detection)", "embed",
+                                        "stages (whole turns embedded)"]
     assert info["partitions"] == 2 and info["workers"] == 2
     # same segments, pseudonyms, emotions, themes and stages, row by row
     pd.testing.assert_frame_equal(local.segments, dask.segments)

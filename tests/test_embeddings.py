@@ -487,6 +487,10 @@ def test_prefetched_texts_are_collected_by_the_encode_that_needs_them(monkeypatc
         assert len(E._WORKERS.background) == 1
         unrelated = E.encode(other, workers=1)  # texts it does not compute: no waiting for it
         assert len(E._WORKERS.background) == 1
+        job = E._WORKERS.background[0]
+        job.thread.join()
+        # the vectors went to the cache as they arrived, not kept in the job's memory
+        assert job.done and all(vecs is None for _, vecs in job.done)
         got, stats = E.encode(texts + texts[:3], return_stats=True)
         assert not E._WORKERS.background
         assert stats["cache_misses"] == 10  # computed for this call, though in the background

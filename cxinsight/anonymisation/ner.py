@@ -46,6 +46,16 @@ def _load(name: str, slim: bool = False):
     return nlp
 
 
+def release() -> None:
+    """Forget the loaded pipelines and the entities found so far in this process.
+
+    A large run detects on worker processes, so the main process need not keep the model
+    (about 45 MB) through the later steps; the next use loads it again (about a second).
+    """
+    _load.cache_clear()
+    _ents.cache_clear()
+
+
 def default_pipeline():
     """Return the pinned English pipeline (``tok2vec`` and ``ner`` only), loaded once, or
     ``None`` when the package is not installed."""
