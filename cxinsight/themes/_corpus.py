@@ -66,7 +66,8 @@ def extract_themes(
     if model is not None and not isinstance(model, ThemeModel):
         raise TypeError(f"model must be a cx.ThemeModel, got {type(model).__name__}.")
     mask, excluded = themable_mask(segments, min_words)
-    rows = segments[mask]
+    # only the columns used here (the whole table's copy stayed alive through UMAP)
+    rows = segments.loc[mask, [c for c in ("text", "interview_id", "segment_id", "turn") if c in segments]]
     texts = rows["text"].astype(str).tolist()
     groups = rows["interview_id"].astype(str).tolist()
     ids = (rows["segment_id"].astype(str).tolist() if "segment_id" in rows
