@@ -104,25 +104,12 @@ def test_fixed_settings_last_one_pass_only():
     assert "_cfg_fixed" not in anon.__dict__ or anon.__dict__["_cfg_fixed"] is None
 
 
-def _surface_by_character(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch == "’":
-            out.append("'")
-        elif ch.isspace():
-            out.append(" ")
-        else:
-            low = ch.lower()
-            out.append(low if len(low) == 1 else ch)
-    return "".join(out)
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=0x17F) | st.sampled_from("’\u00a0\u2028İ\t\x1c\x0b")))
 def test_surface_keeps_length_and_matches_the_character_rule(text):
     got = _known._surface(text)
     assert len(got) == len(text)
-    assert got == _surface_by_character(text)
+    assert got == _known._surface_by_character(text)
 
 
 def test_local_engine_lends_the_held_pool_to_anonymisation(monkeypatch, sample_corpus):

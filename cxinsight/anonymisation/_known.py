@@ -38,6 +38,11 @@ def _surface(text: str) -> str:
     """
     if text.isascii():  # ASCII lower-casing keeps the length; no curly apostrophe to unify
         return text.lower().translate(_ASCII_SPACES)
+    return _surface_by_character(text)
+
+
+def _surface_by_character(text: str) -> str:
+    """:func:`_surface` one character at a time (any text; the ASCII path must agree)."""
     out = []
     for ch in text:
         if ch == "’":
