@@ -50,13 +50,20 @@ def test_workers_find_what_one_process_finds(sample_corpus, pool, small_blocks, 
     pd.testing.assert_frame_equal(key.table(), alone_key.table())
 
 
-def test_small_studies_and_sent_pipelines_stay_in_process(sample_corpus):
+def test_small_studies_and_sent_pipelines_stay_in_process(sample_corpus, monkeypatch):
+    from cxinsight.anonymisation import ner
+
     def submit(fn, *args):  # pragma: no cover - must not be called
         raise AssertionError("sent to a worker")
 
     with _parallel.detection_workers(submit):
         # below PARALLEL_FROM turns
         Anonymiser().review(sample_corpus)
+        # a loaded pipeline object given as ner= is not pickled to workers, however large the study
+        monkeypatch.setattr(_parallel, "PARALLEL_FROM", 1)
+        nlp = ner.default_pipeline()
+        assert nlp is not None and not isinstance(nlp, str)
+        assert len(Anonymiser(ner=nlp).review(sample_corpus)) > 50
 
 
 def test_a_broken_pool_falls_back_to_this_process(sample_corpus, small_blocks):

@@ -395,7 +395,7 @@ def assign_outliers(
     return labels
 
 
-def _context_means(embeddings: np.ndarray, contexts: list[str], weight: float):
+def _context_means(embeddings: np.ndarray, contexts: list[str]):
     """Yield ``(rows, local, means)`` per block of contexts: the rows of the block's contexts,
     each row's context within the block, and the L2-normalised float64 context means.
 
@@ -445,7 +445,7 @@ def with_context(embeddings: np.ndarray, contexts: list[str] | None, weight: flo
     if contexts is None or weight <= 0:
         return embeddings
     out = np.empty(embeddings.shape, dtype=np.float32)
-    for rows, local, means in _context_means(embeddings, contexts, weight):
+    for rows, local, means in _context_means(embeddings, contexts):
         out[rows] = _blend(embeddings, rows, means[local], weight)
     return out
 
@@ -511,7 +511,7 @@ class BlendedRows:
         where = np.full(len(self.embeddings), -1, dtype=np.int64)
         where[wanted] = np.arange(len(wanted))
         out = np.empty((len(wanted), self.embeddings.shape[1]), dtype=np.float32)
-        for rows, local, means in _context_means(self.embeddings, self.contexts, self.weight):
+        for rows, local, means in _context_means(self.embeddings, self.contexts):
             at = where[rows]
             keep = at >= 0
             if keep.any():

@@ -489,15 +489,12 @@ class ThemeModel(Estimator):
             )
         labels = np.full(n, -1, dtype=int)
         book = read_codebook(self.codebook) if self.codebook is not None else None
-        # without a codebook, the clustering takes its blended rows when it needs them: a
-        # blended copy of the whole study (and the copy of a corpus's rows, when ``emb`` is
-        # a RowsOf) is made only after UMAP's peak memory has passed
-        if book:
-            emb = np.asarray(emb)
-        blended = _cluster.BlendedRows(emb, contexts, float(self.context_weight))
-        work = None if not book else _cluster.with_context(emb, contexts, float(self.context_weight))
+        weight = float(self.context_weight)
+        work = None  # the blended matrix; without a codebook, made only after UMAP (see below)
         free = ~filler
-        if book:
+        if book:  # the codebook is matched against every blended row at once
+            emb = np.asarray(emb)
+            work = _cluster.with_context(emb, contexts, weight)
             sims = codebook_similarity(work, book, self.embedding_model)
             best = np.argmax(sims, axis=1)
             hit = (sims[np.arange(n), best] >= float(self.codebook_threshold)) & ~filler
@@ -508,12 +505,14 @@ class ThemeModel(Estimator):
         clustered_k = None
         if not self.codebook_only and free.sum() >= max(2 * min_size, 10):
             ctx_free = None if contexts is None else [c for c, f in zip(contexts, free) if f]
-            sub, clustered_k = self._cluster(work if work is not None else blended, min_size, ctx_free,
-                                             rows=np.flatnonzero(free))
+            # blended rows computed as UMAP asks for them: neither the blended matrix nor the
+            # copy of a corpus's rows (``emb`` a RowsOf) is held while UMAP's memory is
+            source = work if work is not None else _cluster.BlendedRows(emb, contexts, weight)
+            sub, clustered_k = self._cluster(source, min_size, ctx_free, rows=np.flatnonzero(free))
             labels[free] = np.where(sub >= 0, sub + offset, -1)
         emb = np.asarray(emb)
         if work is None:
-            work = _cluster.with_context(emb, contexts, float(self.context_weight))
+            work = _cluster.with_context(emb, contexts, weight)
         # outliers: drop far-away members, give close outliers the nearest theme
         if self.outlier_threshold is not None:
             labels = self._apply_outlier_threshold(labels, work, keep=set(range(offset)))
