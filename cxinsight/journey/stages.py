@@ -131,11 +131,81 @@ def _keyword_patterns(
     return out
 
 
+def _required_words(pattern: re.Pattern) -> frozenset[str] | None:
+    """Lower-case ASCII strings one of which every match of ``pattern`` contains, if known.
+
+    Read from the pattern's parse tree: a run of literal characters, a group, a repeat taken
+    at least once, or alternatives that each require one. ``None`` when nothing is required
+    for certain (a pattern starting with ``\\b`` and an optional letter, a character class, a
+    non-ASCII literal, or a parser this Python does not have); the pattern is then always
+    searched.
+    """
+    try:
+        from re import _constants as C
+        from re import _parser
+    except ImportError:  # pragma: no cover - a Python without these modules: always search
+        return None
+
+    def usable(words: frozenset[str] | None) -> bool:
+        return bool(words) and all(w and w.isascii() for w in words)
+
+    def required(items) -> frozenset[str] | None:
+        best: frozenset[str] | None = None
+        run: list[str] = []
+
+        def consider(words: frozenset[str] | None) -> None:
+            nonlocal best
+            if usable(words) and (best is None or min(map(len, words)) > min(map(len, best))):
+                best = words
+
+        for op, av in items:
+            if op is C.LITERAL:
+                run.append(chr(av).lower())
+                continue
+            if run:
+                consider(frozenset(["".join(run)]))
+                run = []
+            if op is C.SUBPATTERN:
+                consider(required(av[-1]))
+            elif op is C.BRANCH:
+                alternatives = [required(b) for b in av[1]]
+                if all(usable(a) for a in alternatives):
+                    consider(frozenset().union(*alternatives))
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)) \
+                    and av[0] >= 1:
+                consider(required(av[2]))
+        if run:
+            consider(frozenset(["".join(run)]))
+        return best
+
+    try:
+        return required(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - a pattern the parser reads differently: always search
+        return None
+
+
 def _keyword_hits(texts: Sequence[str], patterns: list[list[re.Pattern]]) -> np.ndarray:
+    """How many of each stage's keyword patterns each text matches (at most 2).
+
+    Every pattern is searched with ``re``, as given; an ASCII text is first checked for the
+    words a pattern requires (:func:`_required_words`, a substring test on the lower-cased
+    text), which skips most searches without changing any count (``re``'s case-insensitive
+    matching of ASCII text is ASCII lower-casing; other text is always searched, since ``re``
+    also matches, for example, ``ſ`` to ``s``). Repeated texts are matched once.
+    """
+    needs = [[(p, _required_words(p)) for p in pats] for pats in patterns]
     hits = np.zeros((len(texts), len(patterns)), dtype=np.float64)
+    seen: dict[str, int] = {}
     for i, text in enumerate(texts):
-        for k, pats in enumerate(patterns):
-            n = sum(1 for p in pats if p.search(text))
+        j = seen.setdefault(text, i)
+        if j != i:
+            hits[i] = hits[j]
+            continue
+        low = text.lower() if text.isascii() else None
+        for k, pats in enumerate(needs):
+            n = sum(1 for p, words in pats
+                    if (low is None or words is None or any(w in low for w in words))
+                    and p.search(text))
             hits[i, k] = min(n, 2)
     return hits
 
