@@ -260,6 +260,22 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+#: Segments from which the engines compile the themes step's UMAP code while the study is
+#: embedded (smaller studies' UMAP takes the path for fewer than 4,096 rows, which needs none
+#: of it).
+WARM_UP_FROM = 20_000
+
+
+def _warm_up_themes() -> None:
+    """:func:`cxinsight.themes._cluster.warm_up`; an error only loses the head start."""
+    try:
+        from cxinsight.themes._cluster import warm_up
+
+        warm_up()
+    except Exception:  # noqa: BLE001 - the themes step compiles what it needs itself
+        pass
+
+
 class LocalEngine:
     """Runs every step in this process (:func:`cxinsight.step_table.execute`).
 
@@ -280,13 +296,15 @@ class LocalEngine:
                 ) -> tuple[Corpus, Any]:
         """Run step ``s`` on ``first`` in this process."""
         from cxinsight.anonymisation._parallel import detection_workers
-        from cxinsight.embeddings import held_submit
+        from cxinsight.embeddings import held_submit, meanwhile
 
         t = _cpu_seconds()
         lent = held_submit() if s.name == "anonymise" else None
+        warm = _warm_up_themes if s.name == "embed" and self._started.get("warm") else None
         try:
-            # the encoding workers, started for the next step, detect personal data meanwhile
-            with detection_workers(lent):
+            # the encoding workers, started for the next step, detect personal data meanwhile;
+            # while they embed, this process compiles the themes step's UMAP code
+            with detection_workers(lent), meanwhile(warm):
                 return execute(s, first, opts, ctx)
         finally:
             if lent is not None:  # the workers held the recogniser: this process need not
@@ -303,7 +321,9 @@ class LocalEngine:
 
         Once the corpus is read and ``embed`` is still to run, the encoding workers start
         (they load the model while the study is segmented, then detect personal data for the
-        anonymisation step); once it has embeddings and ``stages``
+        anonymisation step); when ``embed`` is next, a study of at least
+        :data:`WARM_UP_FROM` segments that will have themes gets its UMAP code compiled while
+        the workers embed it; once it has embeddings and ``stages``
         is still to run, the whole turns that the stages step embeds are sent to them
         (computed while themes are found). ``upcoming`` maps the steps still to run to their
         options. Results are the same as without; a failure here is left to the step itself.
@@ -318,6 +338,9 @@ class LocalEngine:
             if "embed" in upcoming and not self._started.get("workers") and rows is not None and len(rows):
                 self._started["workers"] = embeddings.start_workers(
                     len(rows), upcoming["embed"].get("model"))
+            if next(iter(upcoming), None) == "embed":
+                self._started["warm"] = "themes" in upcoming and corpus.segments is not None \
+                    and len(corpus.segments) >= WARM_UP_FROM
             if "stages" in upcoming and "embed" not in upcoming \
                     and not self._started.get("turns") and corpus.embeddings is not None:
                 from cxinsight.journey.stages import prefetch_turns
@@ -398,6 +421,7 @@ class DaskEngine:
         self.info: dict[str, Any] = {"engine": "dask", "steps_on_workers": [], "cpu_s": {}}
         self._turns: dict[str, Any] | None = None  # the stages' turns sent early to the workers
         self._detection_tasks = 0  # blocks of turns whose personal data the workers detected
+        self._warm = False  # compile the themes step's UMAP code while the workers embed
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -419,10 +443,16 @@ class DaskEngine:
                     ctx: Context) -> None:
         """Send the stages step's whole turns to the workers once the segments are embedded.
 
+        (Before ``embed``, also note whether the driver should compile the themes step's UMAP
+        code while the workers embed: a study of at least :data:`WARM_UP_FROM` segments.)
+
         The stages step runs on the driver; the whole participant turns it embeds are computed
         by the workers while the driver finds themes, and stored in the driver's cache before
         the stages step starts (:meth:`execute`), so its own ``encode`` finds them there.
         """
+        if corpus is not None and next(iter(upcoming), None) == "embed":
+            self._warm = "themes" in upcoming and corpus.segments is not None \
+                and len(corpus.segments) >= WARM_UP_FROM
         if corpus is None or self._turns is not None or "stages" not in upcoming \
                 or "embed" in upcoming or corpus.embeddings is None:
             return
@@ -622,6 +652,8 @@ class DaskEngine:
         texts = corpus.segments["text"].astype(str).tolist()
         job = self._submit_encoding(texts, model, batch_size, bool(opts.get("cache", True)),
                                     opts.get("precision", "auto"))
+        if self._warm and job["futures"]:
+            _warm_up_themes()  # the driver would only wait for the workers meanwhile
         found = self._collect_encoding(job)
         keys = job["keys"]
         if texts:

@@ -15,12 +15,14 @@ Models are found locally, never downloaded, in this order:
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -882,6 +884,38 @@ def held_submit() -> Any:
     return submit
 
 
+_MEANWHILE: contextvars.ContextVar[Any] = contextvars.ContextVar("cxinsight_meanwhile", default=None)
+
+
+@contextmanager
+def meanwhile(work: Any) -> Iterator[None]:
+    """Run ``work()`` once in this thread while encoding workers compute, within the block.
+
+    :func:`encode` calls it after it has sent every block of texts to the worker processes,
+    before it collects their vectors (this thread would only wait meanwhile). ``work`` must
+    not change any result: it is skipped when nothing is sent to workers, and an error in it
+    is ignored. The local engine warms the themes step's compiled code this way
+    (:func:`cxinsight.themes._cluster.warm_up`).
+    """
+    token = _MEANWHILE.set([work] if work is not None else None)
+    try:
+        yield
+    finally:
+        _MEANWHILE.reset(token)
+
+
+def _do_meanwhile() -> None:
+    """Run the pending :func:`meanwhile` work (once; its errors only lose the head start)."""
+    pending = _MEANWHILE.get()
+    if not pending:
+        return
+    work = pending.pop()
+    try:
+        work()
+    except Exception:  # noqa: BLE001 - an optimisation: the step it prepares does it itself
+        pass
+
+
 def worker_cpu_seconds() -> float:
     """CPU seconds used by encoding worker processes in this process's life (as they reported)."""
     return _WORKERS.cpu_seconds
@@ -980,6 +1014,7 @@ def encode(
                 try:
                     futures = [pool.submit(_worker_encode, [t for _, t in b], batch_size, chosen)
                                for b in blocks]
+                    _do_meanwhile()  # the workers have all the texts: this thread is free
                     for block, future in zip(blocks, futures):
                         vecs, used = future.result()
                         _WORKERS.cpu_seconds += used

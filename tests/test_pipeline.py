@@ -316,7 +316,21 @@ def test_large_run_starts_encoding_early_with_the_same_result(monkeypatch, tmp_p
         return real_detect(*args)
 
     monkeypatch.setattr(_parallel, "detect_turns", detect)
+    # while the workers embed, this process compiles the themes step's UMAP code (once)
+    import cxinsight.distributed as D
+
+    monkeypatch.setattr(D, "WARM_UP_FROM", 1)
+    real_warm, warmed = D._warm_up_themes, []
+
+    def warm():
+        import inspect
+
+        warmed.append([f.function for f in inspect.stack()[1:4]])  # called by encode
+        real_warm()
+
+    monkeypatch.setattr(D, "_warm_up_themes", warm)
     early, early_key = run("a")
+    assert len(warmed) == 1 and "encode" in warmed[0]
     assert lent == [True]  # the pool was started before segmentation and lent to detection
     assert calls["start_workers"][0] is True  # started before the embedding step
     assert len(calls["prefetch"]) == 1 and calls["prefetch"][0] > 0  # whole turns sent early
@@ -330,3 +344,5 @@ def test_large_run_starts_encoding_early_with_the_same_result(monkeypatch, tmp_p
     pd.testing.assert_frame_equal(early.segments[cols], plain.segments[cols])
     np.testing.assert_array_equal(early.embeddings, plain.embeddings)
     pd.testing.assert_frame_equal(early.tables["journey_curve"], plain.tables["journey_curve"])
+    assert len(warmed) == 1  # not in the plain run
+    assert early.meta["warnings"] == plain.meta["warnings"]  # the warm-up's are silenced

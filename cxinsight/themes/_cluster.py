@@ -75,6 +75,30 @@ def make_umap(n: int, n_components: int, n_neighbors: int, random_state: int | N
     )
 
 
+#: Rows of the warm-up's random study (at least 4,096, so that UMAP takes its large-study path).
+WARM_UP_ROWS = 6_000
+
+
+def warm_up(n_components: int = 10, n_neighbors: int = 15) -> None:
+    """Compile the UMAP code a large study's themes step runs, on a small random study.
+
+    Most of UMAP's and pynndescent's numba functions are loaded from the on-disk store
+    (:mod:`cxinsight.themes._jit_cache`), but the neighbour search, which takes its distance
+    function as an argument, is compiled in every process: about 12 CPU seconds before the
+    first theme of a large study. Fitting a seeded UMAP with the same metric and types on
+    6,000 random 8-dimensional unit vectors (fitted on 5,000, the rest placed with
+    ``transform``) compiles the same functions in about 11 s, so the local engine runs this
+    while the encoding workers embed the study (:func:`cxinsight.embeddings.meanwhile`). The
+    machine code is the same either way, so results do not change; its warnings are silenced.
+    """
+    from cxinsight.themes._backend import quiet
+
+    x = np.random.RandomState(0).standard_normal((WARM_UP_ROWS, 8)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    with quiet():
+        reduce(x, n_components, n_neighbors, 0, max_fit=WARM_UP_ROWS - 1_000)
+
+
 def reduce(embeddings: np.ndarray, n_components: int, n_neighbors: int,
            random_state: int | None, max_fit: int | None = None,
            rows: np.ndarray | None = None) -> np.ndarray:
