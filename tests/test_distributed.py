@@ -146,8 +146,13 @@ def test_dask_run_equals_single_process_run(client, small_study, tmp_path, monke
 
     monkeypatch.setattr(_parallel, "PARALLEL_FROM", 1)
     monkeypatch.setattr(_parallel, "BLOCK_TURNS", 9)
+    # the driver compiles the themes step's UMAP code while the workers embed (threshold lowered)
+    warmed = []
+    monkeypatch.setattr(D, "WARM_UP_FROM", 1)
+    monkeypatch.setattr(D, "_warm_up_themes", lambda: warmed.append(len(sent)))
     dask = cx.analyse(small_study, seed=3, engine="dask", scheduler=client)
     assert len(sent) == 2  # the segments, then the stages' turns: each sent once
+    assert warmed == [1]  # once, after the segments were sent
     monkeypatch.setenv("CXINSIGHT_CACHE_DIR", str(tmp_path / "local"))
     EmbeddingCache.clear_memory()
     local = cx.analyse(small_study, seed=3)
