@@ -7,10 +7,10 @@
 * ``participants.csv``, ``themes.csv``, ``insights.csv``, ``contrasts.csv``,
   ``opportunities.csv``, ``journey_curve*.csv``, ``moments.csv`` — one per table present;
 * ``cxinsight_results.xlsx`` — the same tables as sheets, streamed block by block
-  (:func:`cxinsight.workbook.write_workbook`; memory stays flat however large the study). A table longer than an Excel sheet
-  (:data:`XLSX_MAX_ROWS` rows under its header) is split over consecutive sheets
-  (``segments``, ``segments_2``, ...) and an ``about`` sheet says so; :func:`xlsx_plan` gives the
-  same layout to a report. The CSV files always hold every row;
+  (:func:`cxinsight.workbook.write_workbook`; memory stays flat however large the study). A
+  table longer than an Excel sheet (:data:`XLSX_MAX_ROWS` rows under its header) is split over
+  consecutive sheets (``segments``, ``segments_2``, ...) and an ``about`` sheet says so;
+  :func:`xlsx_plan` gives the same layout to a report. The CSV files always hold every row;
 * with ``parquet=True``, ``<table>.parquet`` beside each CSV;
 * ``transcripts/<code>.txt`` — the (pseudonymised) transcripts, one text file per interview.
 
@@ -48,7 +48,7 @@ _XLSX_MAX_ROWS = XLSX_MAX_ROWS
 ROWS_PER_BLOCK = 50_000
 #: From this many rows over all tables, the Excel workbook is written by a second process
 #: while the CSV files, transcripts and report are written (about 4 s of one core for the
-#: 140,000 rows of a 100k-answer survey; openpyxl's write-only mode took 27 s).
+#: 140,000 rows of a 100k-answer survey; openpyxl's write-only mode took 25 s).
 XLSX_BACKGROUND_FROM = 50_000
 #: first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
