@@ -199,7 +199,7 @@ def _write_xlsx(tables: dict[str, pd.DataFrame], plan: list[dict], path: Path,
         header = [_neutral(str(c)) for c in df.columns]
         for k, sheet in enumerate(entry["sheets"]):
             part = df.iloc[k * max_rows:(k + 1) * max_rows]
-            sheets.append(Sheet(sheet, header, _blocks(part) if len(part) else [], len(part)))
+            sheets.append(Sheet(sheet, header, _blocks(part), len(part)))
     notes = [e for e in plan if e["note"]]
     if notes:
         about = pd.DataFrame([[e["table"], e["rows"], ", ".join(e["sheets"]), e["note"]]
